@@ -1,0 +1,28 @@
+/**
+ * The relay's one error type. Every refusal is a RelayError with a code from the contract; one
+ * onError turns it into `{error: {code, message}}` with the code's HTTP status.
+ */
+import { ERROR_CODES, type ErrorCode } from '../shared/api.ts';
+
+export interface RelayErrorDetails {
+  twilioCode?: number;
+  issues?: { path: string; message: string }[];
+}
+
+export class RelayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: RelayErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: RelayErrorDetails = {}) {
+    super(message);
+    this.name = 'RelayError';
+    this.code = code;
+    this.status = ERROR_CODES[code];
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string } & RelayErrorDetails } {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
