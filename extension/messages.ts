@@ -1,0 +1,47 @@
+/**
+ * The typed protocol between the content script (panel) and the background, the extension's one
+ * network hub. Requests go through runtime.sendMessage and always resolve to a Result; live events
+ * arrive on a long-lived port named WATCH_PORT.
+ */
+import type { ConsentInput, ContactState, Me, Message, SendInput, TemplateList } from '../shared/api.ts';
+import type { LiveEvent } from '../shared/events.ts';
+
+export interface RelayFailure {
+  /** A contract error code (CONSENT_REQUIRED, …) or OFFLINE / NOT_CONFIGURED / BAD_RESPONSE from the background. */
+  code: string;
+  message: string;
+  twilioCode?: number;
+  status?: number;
+}
+
+export type Result<T> = { ok: true; data: T } | { ok: false; error: RelayFailure };
+
+export type Request =
+  | { type: 'me' }
+  | { type: 'contact.get'; phone: string; pinpointId?: string }
+  | { type: 'consent.set'; phone: string; input: ConsentInput }
+  | { type: 'templates.list'; refresh?: boolean }
+  | { type: 'message.send'; input: SendInput; idempotencyKey: string }
+  | { type: 'replies.seen'; phone: string }
+  | { type: 'options.open' };
+
+export interface ResponseMap {
+  me: Me;
+  'contact.get': ContactState;
+  'consent.set': ContactState['consent'];
+  'templates.list': TemplateList;
+  'message.send': Message;
+  'replies.seen': null;
+  'options.open': null;
+}
+
+export const WATCH_PORT = 'ppw-watch';
+
+/** content → background on the watch port */
+export type WatchClientMessage = { type: 'watch'; phone: string } | { type: 'ping' };
+
+/** background → content on the watch port */
+export type WatchServerMessage =
+  | { type: 'event'; event: LiveEvent }
+  /** The live stream's state. On every transition to 'open' the panel refetches the contact: events are hints, the GET is the truth. */
+  | { type: 'stream'; state: 'connecting' | 'open' | 'offline'; retryInMs?: number };
