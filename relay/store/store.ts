@@ -1,0 +1,136 @@
+/**
+ * Storage behind one interface so SQLite (default, one machine) and PostgreSQL (several instances)
+ * are interchangeable. Every method is one atomic unit: services never hold a transaction open
+ * across an await, which is what lets SQLite's synchronous driver and PostgreSQL share a shape.
+ * Domain rules that must be atomic with the write (forward-only statuses) are applied inside the
+ * store with the pure functions from shared/, so both engines enforce them identically.
+ */
+import type { ConsentSource, ConsentState, Message, MessageStatus, Role } from '../../shared/api.ts';
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ContactRecord {
+  phone: string;
+  profileName: string | null;
+  waId: string | null;
+  pinpointId: string | null;
+  lastInboundAt: string | null;
+  consentState: ConsentState;
+  consentSource: ConsentSource | null;
+  consentAt: string | null;
+  consentBy: string | null;
+  consentEvidence: string | null;
+}
+
+export interface ConsentChange {
+  phone: string;
+  state: ConsentState;
+  source: ConsentSource;
+  /** A rep's token name, "contact" for keywords, "twilio" for an error-driven opt-out. */
+  by: string;
+  /** Why: the rep's words, the keyword message text, the Twilio error. */
+  evidence: string;
+  at: string;
+  /** The inbound MessageSid that carried a keyword, or the outbound sid that failed. */
+  messageSid: string | null;
+}
+
+export interface ConsentHistoryEntry extends ConsentChange {
+  id: number;
+}
+
+export interface NewOutbound {
+  id: string;
+  phone: string;
+  body: string | null;
+  contentSid: string | null;
+  variables: Record<string, string> | null;
+  sentBy: string;
+  sentByTokenId: string;
+  createdAt: string;
+  /** Scoped per token: the same key from the same token returns the first message. */
+  idempotencyKey: string | null;
+}
+
+export interface NewInbound {
+  id: string;
+  sid: string;
+  phone: string;
+  body: string | null;
+  profileName: string | null;
+  waId: string | null;
+  at: string;
+  /** Raw extras worth keeping (NumMedia, ButtonPayload, OriginalRepliedMessageSid, …). */
+  meta: Record<string, string>;
+}
+
+export interface StatusUpdate {
+  sid: string;
+  status: MessageStatus;
+  /** Twilio's EventType (READ, DELIVERED, …) or '' — part of the dedupe key. */
+  eventType: string;
+  errorCode: number | null;
+  errorMessage: string | null;
+  at: string;
+}
+
+export type StatusResult =
+  | { kind: 'duplicate' }
+  /** The sid is not (yet) known: the event is kept and applied if the sid is attached later. */
+  | { kind: 'unknown' }
+  | { kind: 'applied'; message: Message; changed: boolean };
+
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // tokens (only the sha256 hash of a token is ever stored)
+  createToken(t: { id: string; name: string; role: Role; hash: string; createdAt: string }): Promise<TokenRecord>;
+  /** A live (not revoked) token by hash; also stamps lastUsedAt at most once a minute. */
+  findTokenByHash(hash: string, now: string): Promise<TokenRecord | null>;
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(id: string, at: string): Promise<boolean>;
+
+  // contacts and consent
+  getContact(phone: string): Promise<ContactRecord | null>;
+  rememberPinpointId(phone: string, pinpointId: string, at: string): Promise<void>;
+  /** Appends to the consent history and updates the current state, atomically. */
+  recordConsent(change: ConsentChange): Promise<ContactRecord>;
+  consentHistory(phone: string): Promise<ConsentHistoryEntry[]>;
+
+  // messages
+  /** Oldest first, the last `limit` messages. */
+  listMessages(phone: string, limit: number): Promise<Message[]>;
+  getMessage(id: string): Promise<Message | null>;
+  /**
+   * Inserts an outbound message in status 'queued' with no sid yet, before Twilio is called.
+   * With an idempotency key already used by this token, returns the existing message instead.
+   */
+  createOutbound(m: NewOutbound): Promise<{ message: Message; created: boolean }>;
+  /** After Twilio accepted: sets sid and initial status, then applies any status events that arrived for that sid first. */
+  attachSid(id: string, sid: string, status: MessageStatus, at: string): Promise<Message>;
+  /** Twilio refused the send: the message becomes 'failed' with the code and explanation. */
+  markSendFailed(id: string, errorCode: number | null, errorMessage: string, at: string): Promise<Message>;
+  /**
+   * Stores an inbound message once (dedupe on sid), creates the contact when new, sets
+   * lastInboundAt (never moving it backwards), ProfileName and WaId.
+   */
+  receiveInbound(m: NewInbound): Promise<{ message: Message; duplicate: boolean }>;
+  /** Dedupes on (sid, status, eventType) and moves the message forward only (advanceStatus). */
+  applyStatus(u: StatusUpdate): Promise<StatusResult>;
+  /** Fallback webhook: Twilio could not reach the primary URL. */
+  recordFallback(f: { messageSid: string | null; errorCode: string | null; errorUrl: string | null; at: string }): Promise<void>;
+  /** Inbound messages after a cursor on contacts this token has messaged (scope=mine replay). */
+  inboundSince(tokenId: string, afterCursor: string, limit: number): Promise<Message[]>;
+  /** True when the token has sent at least one message to this phone. */
+  hasMessaged(tokenId: string, phone: string): Promise<boolean>;
+}
