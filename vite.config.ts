@@ -18,7 +18,7 @@ export default defineConfig({
     __PPW_DEMO_TOKEN__: JSON.stringify(process.env.PPW_DEMO_TOKEN ?? ''),
   },
   build: {
-    outDir: `dist/${target}`,
+    outDir: process.env.PPW_OUT_DIR ?? `dist/${target}`,
     emptyOutDir: true,
     target: 'es2022',
     minify: true,

@@ -78,29 +78,34 @@ const SEPARATORS_RE = /[\s\u00a0\u200b-\u200d\u2060\ufeff.\-\u2010-\u2015\u2212(
  * `country` (ISO code or English name) is only used when the number has no international prefix.
  */
 export function normalizePhone(raw: string, country?: string | null): string | null {
-  if (typeof raw !== 'string' || raw.length > MAX_RAW_LENGTH * 4) return null;
-  let s = asciiDigits(raw.replace(WHATSAPP_PREFIX_RE, '').replace(/^\s*tel:/i, '')).trim();
-  s = s.replace(/^\uff0b/, '+');
+  if (typeof raw !== 'string' || raw.length > MAX_RAW_LENGTH * 4) return null; // cheap guard before any regex
+  let s = asciiDigits(raw.replace(WHATSAPP_PREFIX_RE, '').replace(/^\s*tel:/i, ''))
+    .trim()
+    .replace(/^\uff0b/, '+');
   if (s.length === 0 || s.length > MAX_RAW_LENGTH) return null;
 
   // "+44 (0)20 7946 0958": the bracketed trunk zero is how the UK, DE, NL... write numbers for both audiences.
-  // It must go before the parentheses are stripped, or it would end up inside the number.
-  const international = s.startsWith('+') || /^00/.test(s.replace(SEPARATORS_RE, ''));
-  if (international) s = s.replace(/\(\s*0\s*\)/, '');
+  // Take it out before parentheses become separators, or it would end up inside the number.
+  const bracketedZero = /\(\s*0\s*\)/.test(s);
+  if (bracketedZero) s = s.replace(/\(\s*0\s*\)/, '');
 
   const compact = s.replace(SEPARATORS_RE, '');
   if (!/^\+?\d+$/.test(compact)) return null;
 
   let digits: string;
-  if (compact.startsWith('+')) {
-    digits = compact.slice(1);
-  } else if (compact.startsWith('00')) {
-    digits = compact.slice(2);
+  if (compact.startsWith('+') || compact.startsWith('00')) {
+    digits = compact.slice(compact.startsWith('+') ? 1 : 2);
+    const info = dialingFor(digits);
+    // Italy (and others without a trunk prefix) keep the leading 0 in E.164, so "(0)" there is a real digit.
+    if (bracketedZero && info !== undefined && !info.trunks.includes('0')) {
+      digits = `${info.dial}0${digits.slice(info.dial.length)}`;
+    }
   } else {
     const iso = countryToIso(country);
     const info = iso === null ? undefined : BY_ISO.get(iso);
     if (info === undefined) return null; // a national number means nothing without its country
-    digits = nationalToInternational(compact, info);
+    // A national "(0)20 7946 0958" is the trunk prefix written in brackets: put it back and let the trunk rule decide.
+    digits = nationalToInternational(bracketedZero ? `0${compact}` : compact, info);
   }
   const e164 = `+${digits}`;
   return E164_RE.test(e164) ? e164 : null;
@@ -123,9 +128,11 @@ function nationalToInternational(national: string, info: CountryDialing): string
     // Brazil dials long distance as 0 + a 2-digit carrier code + area code: "0 21 11 98765-4321".
     const rest = n.slice(1);
     n = rest.length === maxLen + 2 || rest.length === maxLen + 1 ? rest.slice(2) : rest;
-  } else if (info.trunk !== '' && n.startsWith(info.trunk) && n.length - info.trunk.length >= minLen) {
-    // The trunk prefix is only dialled inside the country ("07700 900123" → +44 7700 900123).
-    n = n.slice(info.trunk.length);
+  } else {
+    // The trunk prefix is only dialled inside the country ("07700 900123" → +44 7700 900123). Keep the digit when
+    // dropping it would leave too short a number: then it isn't a trunk prefix.
+    const trunk = info.trunks.find((t) => n.startsWith(t) && n.length - t.length >= minLen);
+    if (trunk !== undefined) n = n.slice(trunk.length);
   }
   return info.dial + n;
 }

@@ -1,0 +1,108 @@
+/**
+ * The history, oldest first: bubbles with time, the sending rep and ticks that only move forward
+ * (the state merges statuses through advanceStatus). A failure shows why and offers a real Retry.
+ */
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import { MESSAGE_STATUSES, type Message, type MessageStatus, type Template } from '../../../shared/api.ts';
+import { tickFor, type Tick } from '../../../shared/message-status.ts';
+import { renderTemplate } from '../../../shared/templates.ts';
+import { explainTwilioError } from '../../../shared/twilio-errors.ts';
+import { formatTime } from '../format-time.ts';
+import type { PanelState } from '../state.ts';
+import { t, type StringKey } from '../strings.ts';
+import { Formatted } from './Formatted.tsx';
+
+const TICK: Record<Tick, { glyph: string; key: StringKey }> = {
+  pending: { glyph: '🕓', key: 'tickPending' },
+  sent: { glyph: '✓', key: 'tickSent' },
+  delivered: { glyph: '✓✓', key: 'tickDelivered' },
+  read: { glyph: '✓✓', key: 'tickRead' },
+  failed: { glyph: '⚠', key: 'tickFailed' },
+  received: { glyph: '', key: 'tickReceived' },
+};
+
+function messageText(m: Message, templates: readonly Template[]): string {
+  if (m.body) return m.body;
+  if (m.contentSid) {
+    const tpl = templates.find((x) => x.sid === m.contentSid);
+    return tpl ? renderTemplate(tpl.body, m.variables ?? {}) : t('templateMessage', { name: m.contentSid });
+  }
+  return '';
+}
+
+function statusTitle(m: Message, now: Date): string {
+  return Object.entries(m.statusTimes)
+    .sort(([, a], [, b]) => a.localeCompare(b))
+    .map(([status, at]) => {
+      const known = (MESSAGE_STATUSES as readonly string[]).includes(status);
+      const label = known ? t(TICK[tickFor(status as MessageStatus)].key) : status;
+      return t('statusTime', { status: label, time: formatTime(at, now) });
+    })
+    .join(' · ');
+}
+
+function Bubble({ m, state }: { m: Message; state: PanelState }) {
+  const now = state.clock.peek();
+  const tick = tickFor(m.status);
+  const outbound = m.direction === 'outbound';
+  const retryKey = `retry:${m.id}`;
+  const retrying = state.pending.value.some((p) => p.key === retryKey);
+  const retried = state.retried.value.has(m.id);
+  const info = TICK[tick];
+  const explanation = tick === 'failed'
+    ? m.errorMessage || explainTwilioError(m.errorCode) || t('failedUnknown')
+    : null;
+
+  return (
+    <li class={`msg ${outbound ? 'out' : 'in'} ${tick}`} data-testid="wa-message" data-sid={m.sid ?? ''} data-status={m.status}>
+      <div class="body">
+        <Formatted text={messageText(m, state.templates.value)} />
+      </div>
+      <div class="meta" title={statusTitle(m, now) || undefined}>
+        <span class="sr-only">{outbound ? (m.sentBy ? t('outbound', { rep: m.sentBy }) : t('outboundNoRep')) : t('inbound')} </span>
+        {outbound && m.sentBy ? <span class="rep" aria-hidden="true">{m.sentBy} · </span> : null}
+        <time dateTime={m.createdAt}>{formatTime(m.createdAt, now)}</time>
+        {outbound ? (
+          <span class={`tick tick-${tick}`} role="img" aria-label={t(info.key)} data-tick={tick}>
+            {info.glyph}
+          </span>
+        ) : null}
+      </div>
+      {explanation ? (
+        <div class="failure" data-testid="wa-message-error">
+          <p class="small">{m.errorCode ? `${explanation} (${m.errorCode})` : explanation}</p>
+          {outbound ? (
+            retried ? (
+              <span class="muted small">{t('retried')}</span>
+            ) : (
+              <button type="button" class="btn small-btn" title={t('retryLabel')} disabled={retrying} onClick={() => void state.actions.retry(m)} data-testid="wa-retry">
+                {retrying ? t('retrying') : t('retry')}
+              </button>
+            )
+          ) : null}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+export function Conversation({ state }: { state: PanelState }) {
+  const messages = state.contact.value?.messages ?? [];
+  const list = useRef<HTMLOListElement>(null);
+  const count = messages.length;
+
+  // Keep the newest message in view as replies and sends arrive.
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [count]);
+
+  if (count === 0) return <p class="empty muted small">{t('conversationEmpty')}</p>;
+  return (
+    <ol class="conv" ref={list} role="log" aria-live="polite" aria-label={t('conversationLabel')} tabIndex={0}>
+      {messages.map((m) => (
+        <Bubble key={m.id} m={m} state={state} />
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * GET /v1/events — Server-Sent Events per phone (repeatable `phone`), or `scope=mine`: replies on
+ * contacts this token has messaged, replayed from Last-Event-ID so a sleeping extension misses
+ * nothing. Events are hints; clients refetch the contact on every (re)connect.
+ */
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { BusEvent } from '../bus.ts';
+import type { Deps } from '../deps.ts';
+import { RelayError } from '../errors.ts';
+import type { AppEnv } from '../middleware/api-auth.ts';
+import { parsePhoneParam } from '../services/phone-param.ts';
+
+const KEEPALIVE_MS = 15_000;
+const MAX_PHONES = 50;
+const REPLAY_LIMIT = 500;
+
+export function eventRoutes(deps: Deps, opts: { keepAliveMs?: number } = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/', (c) => {
+    const actor = c.get('actor');
+    const scope = c.req.query('scope');
+    const phones = (c.req.queries('phone') ?? []).map((p) => parsePhoneParam(p));
+    if (scope !== undefined && scope !== 'mine') throw new RelayError('VALIDATION_FAILED', 'scope must be "mine" when given.');
+    if (!scope && phones.length === 0) throw new RelayError('VALIDATION_FAILED', 'Give at least one phone (?phone=+E164) or scope=mine.');
+    if (phones.length > MAX_PHONES) throw new RelayError('VALIDATION_FAILED', `At most ${MAX_PHONES} phones per stream.`);
+    const lastEventId = c.req.header('last-event-id') ?? c.req.query('lastEventId') ?? null;
+
+    return streamSSE(c, async (stream) => {
+      const queue: BusEvent[] = [];
+      let wake: (() => void) | null = null;
+      const push = (e: BusEvent) => {
+        queue.push(e);
+        wake?.();
+      };
+      const unsubscribers: (() => void)[] = [];
+      if (scope === 'mine') {
+        unsubscribers.push(
+          deps.bus.subscribe('*', (e) => {
+            if (e.type !== 'message.inbound') return;
+            void deps.store.hasMessaged(actor.tokenId, e.phone).then((yes) => yes && push(e));
+          }),
+        );
+      }
+      for (const phone of new Set(phones)) unsubscribers.push(deps.bus.subscribe(phone, push));
+      let closed = false;
+      stream.onAbort(() => {
+        closed = true;
+        wake?.();
+      });
+
+      await stream.write(': connected\n\n');
+      if (scope === 'mine' && lastEventId && /^\d+$/.test(lastEventId)) {
+        for (const m of await deps.store.inboundSince(actor.tokenId, lastEventId, REPLAY_LIMIT)) {
+          const cursor = (m as { cursor?: string }).cursor;
+          await stream.writeSSE({ event: 'message.inbound', data: JSON.stringify({ type: 'message.inbound', phone: m.phone, message: m }), ...(cursor ? { id: cursor } : {}) });
+        }
+      }
+      try {
+        while (!closed) {
+          while (queue.length && !closed) {
+            const { cursor, ...event } = queue.shift()!;
+            await stream.writeSSE({ event: event.type, data: JSON.stringify(event), ...(cursor ? { id: cursor } : {}) });
+          }
+          if (closed) break;
+          const timer = await new Promise<boolean>((resolve) => {
+            const t = setTimeout(() => resolve(true), opts.keepAliveMs ?? KEEPALIVE_MS);
+            wake = () => {
+              clearTimeout(t);
+              resolve(false);
+            };
+          });
+          wake = null;
+          if (timer && !closed) await stream.write(': ping\n\n');
+        }
+      } finally {
+        for (const u of unsubscribers) u();
+      }
+    });
+  });
+
+  return app;
+}

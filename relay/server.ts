@@ -1,0 +1,86 @@
+/**
+ * Builds and starts a relay from a Config: opens the store, picks the Twilio gateway (SDK or
+ * simulator), builds the app and listens. Used by the CLI and by the integration tests, so tests
+ * exercise exactly what admins run.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp, type AppOptions } from './app.ts';
+import { createBus } from './bus.ts';
+import type { Config } from './config.ts';
+import type { Deps } from './deps.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createTemplateCache } from './services/template-cache.ts';
+import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+import { createSimulator } from './twilio/simulator.ts';
+import { createTwilioGateway } from './twilio/twilio-gateway.ts';
+
+export interface RunningRelay {
+  url: string;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config): Promise<Store> {
+  if (config.database.engine === 'postgres') {
+    throw new Error('DATABASE_URL: the PostgreSQL engine is not available in this version; use file:./data/relay.sqlite');
+  }
+  if (config.database.file !== ':memory:') mkdirSync(dirname(config.database.file), { recursive: true });
+  const store = openSqliteStore(config.database.file);
+  await store.migrate();
+  return store;
+}
+
+export function buildDeps(config: Config, store: Store, opts: { log?: Logger; clock?: () => Date } = {}): Deps {
+  const clock = opts.clock ?? (() => new Date());
+  const log = opts.log ?? createLogger(config.logLevel, { bodies: config.logBodies });
+  const t = config.twilio;
+  const simulator = t.mode === 'simulator' ? createSimulator({ authToken: t.authToken, publicUrl: config.publicUrl, sender: t.sender, delayMs: config.simDelayMs }) : undefined;
+  const twilio =
+    t.mode === 'live'
+      ? createTwilioGateway({
+          accountSid: t.accountSid,
+          authToken: t.authToken,
+          ...(t.from ? { from: t.from } : {}),
+          ...(t.messagingServiceSid ? { messagingServiceSid: t.messagingServiceSid } : {}),
+          ...(t.apiBaseUrl ? { apiBaseUrl: t.apiBaseUrl } : {}),
+        })
+      : simulator!;
+  const bus = createBus();
+  return { config, store, twilio, bus, clock, log, templates: createTemplateCache(twilio, clock), ...(simulator ? { simulator } : {}) };
+}
+
+export async function startRelay(config: Config, opts: AppOptions & { store?: Store; log?: Logger; clock?: () => Date } = {}): Promise<RunningRelay> {
+  const store = opts.store ?? (await openStore(config));
+  const deps = buildDeps(config, store, opts);
+  const app = createApp(deps, opts);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  deps.simulator?.setLocalUrl(url);
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    deps,
+    close() {
+      closing ??= (async () => {
+        await deps.simulator?.close?.();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Live streams never end on their own: cut them so close() returns.
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

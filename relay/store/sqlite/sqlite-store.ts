@@ -1,0 +1,278 @@
+/**
+ * The embedded engine: one SQLite file through better-sqlite3. The driver is synchronous, so
+ * each method does its work (and its transaction) before returning; the Promise is only there
+ * because the interface is shared with PostgreSQL. No transaction ever spans an await.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Message, MessageStatus } from '../../../shared/api.ts';
+import { parseCursor } from '../cursor.ts';
+import { foldStatus, noteStatusTime, type StatusFields } from '../status-fold.ts';
+import type { ConsentChange, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
+import { LATEST_VERSION, checkSchema, runMigrations } from './migrations.ts';
+import { parseStringRecord, toConsentEntry, toContact, toMessage, toStatus, toToken, type MessageRow } from './rows.ts';
+import { prepareStatements } from './statements.ts';
+
+export { messageCursor, START_CURSOR } from '../cursor.ts';
+
+export interface SqliteStoreOptions {
+  /** Open an existing, fully migrated database without writing to it (reports, doctor). */
+  readonly?: boolean;
+}
+
+/** How often findTokenByHash may write last_used_at: once a minute is enough to audit, and keeps auth read-only. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Every stored time is ISO 8601 UTC with milliseconds, so string order is time order (MAX, <=, >). */
+function iso(at: string): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) throw new RangeError(`not a timestamp: ${JSON.stringify(at)}`);
+  return d.toISOString();
+}
+
+function isFile(file: string): boolean {
+  return file !== ':memory:' && file !== '' && !file.startsWith('file:');
+}
+
+function fieldsOf(row: MessageRow): StatusFields {
+  return {
+    status: toStatus(row.status, row.id),
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    statusTimes: parseStringRecord(row.status_times) ?? {},
+    updatedAt: row.updated_at,
+  };
+}
+
+export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): Store {
+  const readonly = opts.readonly === true;
+  if (isFile(file) && !readonly) mkdirSync(dirname(resolve(file)), { recursive: true });
+  const db = new Database(file, { readonly, fileMustExist: readonly });
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    if (!readonly) {
+      // WAL: readers never block the writer, and a commit is one append. With WAL, synchronous=NORMAL
+      // is durable against a crash of this process (a committed transaction is in the OS's hands);
+      // only an OS crash or power loss can lose the last commits, and never corrupts the file.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      runMigrations(db, file, () => new Date().toISOString());
+    } else {
+      const at = checkSchema(db, file).reduce((max, r) => Math.max(max, r.version), 0);
+      if (at < LATEST_VERSION) throw new Error(`database ${file} is at schema version ${at}, this relay needs ${LATEST_VERSION}: open it read-write once to migrate`);
+    }
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const s = prepareStatements(db);
+
+  function messageRow(id: string): MessageRow {
+    const row = s.messageById.get(id);
+    if (row === undefined) throw new Error(`no message with id ${id}`);
+    return row;
+  }
+
+  function saveStatus(row: MessageRow, sid: string | null, f: StatusFields): void {
+    s.messageSetStatus.run({
+      seq: row.seq,
+      sid,
+      status: f.status,
+      errorCode: f.errorCode,
+      errorMessage: f.errorMessage,
+      statusTimes: JSON.stringify(f.statusTimes),
+      updatedAt: f.updatedAt,
+    });
+  }
+
+  /** Callbacks that arrived before the sid was attached, applied in arrival order as if the sid had been known. */
+  function replayEvents(sid: string, start: StatusFields): StatusFields {
+    let f = start;
+    for (const e of s.statusEventsForSid.all(sid)) {
+      f = foldStatus(f, { status: toStatus(e.status, sid), errorCode: e.error_code, errorMessage: e.error_message, at: e.at }).fields;
+    }
+    return f;
+  }
+
+  const createOutboundTx = db.transaction((m: NewOutbound): { message: Message; created: boolean } => {
+    const at = iso(m.createdAt);
+    const info = s.messageInsertOutbound.run({
+      id: m.id,
+      phone: m.phone,
+      body: m.body,
+      contentSid: m.contentSid,
+      variables: m.variables === null ? null : JSON.stringify(m.variables),
+      sentBy: m.sentBy,
+      tokenId: m.sentByTokenId,
+      key: m.idempotencyKey,
+      statusTimes: JSON.stringify({ queued: at }),
+      at,
+    });
+    if (info.changes === 0 && m.idempotencyKey !== null) {
+      const first = s.messageByKey.get(m.sentByTokenId, m.idempotencyKey);
+      if (first !== undefined) return { message: toMessage(first), created: false };
+    }
+    return { message: toMessage(messageRow(m.id)), created: true };
+  });
+
+  const attachSidTx = db.transaction((id: string, sid: string, status: MessageStatus, atRaw: string): Message => {
+    const at = iso(atRaw);
+    const row = messageRow(id);
+    if (row.sid !== null && row.sid !== sid) throw new Error(`message ${id} already has sid ${row.sid}, not ${sid}`);
+    const current = fieldsOf(row);
+    // 'queued' without a sid is our own placeholder, not Twilio's word: Twilio's first status
+    // (queued, accepted or scheduled) replaces it even where the rank table calls them equal.
+    const initial: StatusFields =
+      row.sid === null && current.status === 'queued'
+        ? { ...current, status, statusTimes: noteStatusTime(current.statusTimes, status, at), updatedAt: at > current.updatedAt ? at : current.updatedAt }
+        : foldStatus(current, { status, errorCode: null, errorMessage: null, at }).fields;
+    saveStatus(row, sid, replayEvents(sid, initial));
+    return toMessage(messageRow(id));
+  });
+
+  const markSendFailedTx = db.transaction((id: string, errorCode: number | null, errorMessage: string, atRaw: string): Message => {
+    const row = messageRow(id);
+    const { fields } = foldStatus(fieldsOf(row), { status: 'failed', errorCode, errorMessage, at: iso(atRaw) });
+    saveStatus(row, row.sid, fields);
+    return toMessage(messageRow(id));
+  });
+
+  const applyStatusTx = db.transaction((u: StatusUpdate): StatusResult => {
+    const at = iso(u.at);
+    // Stored first, whatever happens next: the event is the record, the message row a projection of it.
+    const stored = s.statusEventInsert.run({ sid: u.sid, status: u.status, eventType: u.eventType, errorCode: u.errorCode, errorMessage: u.errorMessage, at });
+    if (stored.changes === 0) return { kind: 'duplicate' };
+    const row = s.messageBySid.get(u.sid);
+    if (row === undefined) return { kind: 'unknown' };
+    const { fields, changed } = foldStatus(fieldsOf(row), { status: u.status, errorCode: u.errorCode, errorMessage: u.errorMessage, at });
+    saveStatus(row, row.sid, fields);
+    return { kind: 'applied', message: toMessage(messageRow(row.id)), changed };
+  });
+
+  const receiveInboundTx = db.transaction((m: NewInbound): { message: Message; duplicate: boolean } => {
+    const at = iso(m.at);
+    const info = s.messageInsertInbound.run({
+      id: m.id,
+      sid: m.sid,
+      phone: m.phone,
+      body: m.body,
+      meta: JSON.stringify(m.meta),
+      statusTimes: JSON.stringify({ received: at }),
+      at,
+    });
+    if (info.changes === 0) {
+      const first = s.messageBySid.get(m.sid);
+      if (first === undefined) throw new Error(`inbound ${m.sid} was neither inserted nor found`);
+      return { message: toMessage(first), duplicate: true };
+    }
+    s.contactInbound.run({ phone: m.phone, profileName: m.profileName, waId: m.waId, at });
+    return { message: toMessage(messageRow(m.id)), duplicate: false };
+  });
+
+  const recordConsentTx = db.transaction((c: ConsentChange) => {
+    const at = iso(c.at);
+    s.contactEnsure.run(c.phone, at, at);
+    s.consentInsert.run(c.phone, c.state, c.source, c.by, c.evidence, at, c.messageSid);
+    s.contactConsent.run({ phone: c.phone, state: c.state, source: c.source, by: c.by, evidence: c.evidence, at });
+    const row = s.contactGet.get(c.phone);
+    if (row === undefined) throw new Error(`contact ${c.phone} vanished inside its own transaction`);
+    return toContact(row);
+  });
+
+  const store: Store = {
+    engine: 'sqlite',
+
+    async migrate() {
+      if (readonly) throw new Error(`database ${file} was opened read-only and cannot be migrated`);
+      runMigrations(db, file, () => new Date().toISOString());
+    },
+    async ping() {
+      s.ping.get();
+    },
+    async close() {
+      if (!db.open) return;
+      // Lets SQLite refresh planner statistics it found stale during this connection's life.
+      if (!readonly) db.pragma('optimize');
+      db.close();
+    },
+
+    async createToken(t) {
+      s.tokenInsert.run(t.id, t.name, t.role, t.hash, iso(t.createdAt));
+      const row = s.tokenById.get(t.id);
+      if (row === undefined) throw new Error(`token ${t.id} was not stored`);
+      return toToken(row);
+    },
+    async findTokenByHash(hash, nowRaw) {
+      const row = s.tokenLiveByHash.get(hash);
+      if (row === undefined) return null;
+      const token = toToken(row);
+      if (readonly) return token;
+      const nowMs = new Date(iso(nowRaw)).getTime();
+      const now = new Date(nowMs).toISOString();
+      const staleBefore = new Date(nowMs - TOUCH_INTERVAL_MS).toISOString();
+      if (token.lastUsedAt !== null && token.lastUsedAt > staleBefore) return token;
+      const touched = s.tokenTouch.run({ id: token.id, now, staleBefore });
+      return touched.changes > 0 ? { ...token, lastUsedAt: now } : token;
+    },
+    async listTokens() {
+      return s.tokenList.all().map(toToken);
+    },
+    async revokeToken(id, at) {
+      return s.tokenRevoke.run(iso(at), id).changes > 0;
+    },
+
+    async getContact(phone) {
+      const row = s.contactGet.get(phone);
+      return row === undefined ? null : toContact(row);
+    },
+    async rememberPinpointId(phone, pinpointId, at) {
+      s.contactPinpoint.run({ phone, pinpointId, at: iso(at) });
+    },
+    async recordConsent(change) {
+      return recordConsentTx.immediate(change);
+    },
+    async consentHistory(phone) {
+      return s.consentHistory.all(phone).map(toConsentEntry);
+    },
+
+    async listMessages(phone, limit) {
+      const n = Math.max(0, Math.floor(limit));
+      return n === 0 ? [] : s.messagesLast.all(phone, n).map(toMessage);
+    },
+    async getMessage(id) {
+      const row = s.messageById.get(id);
+      return row === undefined ? null : toMessage(row);
+    },
+    // IMMEDIATE: these read then write; taking the write lock up front avoids SQLITE_BUSY_SNAPSHOT
+    // when another connection commits between the read and the write.
+    async createOutbound(m) {
+      return createOutboundTx.immediate(m);
+    },
+    async attachSid(id, sid, status, at) {
+      return attachSidTx.immediate(id, sid, status, at);
+    },
+    async markSendFailed(id, errorCode, errorMessage, at) {
+      return markSendFailedTx.immediate(id, errorCode, errorMessage, at);
+    },
+    async receiveInbound(m) {
+      return receiveInboundTx.immediate(m);
+    },
+    async applyStatus(u) {
+      return applyStatusTx.immediate(u);
+    },
+    async recordFallback(f) {
+      s.fallbackInsert.run(f.messageSid, f.errorCode, f.errorUrl, iso(f.at));
+    },
+    async inboundSince(tokenId, afterCursor, limit) {
+      const n = Math.max(0, Math.floor(limit));
+      return n === 0 ? [] : s.inboundSince.all(parseCursor(afterCursor), tokenId, n).map(toMessage);
+    },
+    async hasMessaged(tokenId, phone) {
+      return s.hasMessaged.get(tokenId, phone) !== undefined;
+    },
+  };
+  return store;
+}

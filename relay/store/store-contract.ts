@@ -1,0 +1,422 @@
+/**
+ * The behaviour every Store engine must have, written against the interface only, so SQLite and
+ * PostgreSQL run the very same suite (architecture principle 10). An engine's test file calls
+ * describeStoreContract with a factory that makes a fresh, migrated, empty store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Message } from '../../shared/api.ts';
+import { messageCursor, START_CURSOR } from './cursor.ts';
+import type { NewInbound, NewOutbound, Store } from './store.ts';
+
+export type MakeStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+
+const BASE = Date.UTC(2025, 0, 15, 9, 0, 0, 0);
+/** A timestamp `s` seconds after a fixed origin, in the store's canonical form. */
+export const t = (s: number): string => new Date(BASE + s * 1000).toISOString();
+
+const P1 = '+5511987654321';
+const P2 = '+919876543210';
+const P3 = '+14155550100';
+
+let n = 0;
+const uid = (p: string): string => `${p}_${++n}_${Math.random().toString(36).slice(2, 8)}`;
+
+function outbound(over: Partial<NewOutbound> = {}): NewOutbound {
+  return {
+    id: uid('msg'),
+    phone: P1,
+    body: 'Hello',
+    contentSid: null,
+    variables: null,
+    sentBy: 'Ana',
+    sentByTokenId: 'tok_a',
+    createdAt: t(0),
+    idempotencyKey: null,
+    ...over,
+  };
+}
+
+function inbound(over: Partial<NewInbound> = {}): NewInbound {
+  return {
+    id: uid('msg'),
+    sid: uid('SM'),
+    phone: P1,
+    body: 'Hi there',
+    profileName: 'Maria',
+    waId: '5511987654321',
+    at: t(10),
+    meta: { NumMedia: '0' },
+    ...over,
+  };
+}
+
+const status = (sid: string, s: Message['status'], at: string, over: { eventType?: string; errorCode?: number; errorMessage?: string } = {}) => ({
+  sid,
+  status: s,
+  eventType: over.eventType ?? '',
+  errorCode: over.errorCode ?? null,
+  errorMessage: over.errorMessage ?? null,
+  at,
+});
+
+export function describeStoreContract(name: string, makeStore: MakeStore): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await makeStore());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    /** An outbound message that Twilio accepted with `sid`. */
+    async function sent(sid: string, over: Partial<NewOutbound> = {}): Promise<Message> {
+      const { message } = await store.createOutbound(outbound(over));
+      return store.attachSid(message.id, sid, 'queued', t(1));
+    }
+
+    describe('basics', () => {
+      it('pings and migrates again without harm', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.migrate();
+        await store.migrate();
+        expect(['sqlite', 'postgres']).toContain(store.engine);
+      });
+    });
+
+    describe('tokens', () => {
+      const token = (over: Partial<{ id: string; hash: string; name: string }> = {}) => ({
+        id: 'tok_a', name: 'Ana', role: 'rep' as const, hash: 'h'.repeat(64), createdAt: t(0), ...over,
+      });
+
+      it('stores a token and finds it by hash', async () => {
+        const rec = await store.createToken(token());
+        expect(rec).toEqual({ id: 'tok_a', name: 'Ana', role: 'rep', createdAt: t(0), revokedAt: null, lastUsedAt: null });
+        const found = await store.findTokenByHash('h'.repeat(64), t(5));
+        expect(found).toMatchObject({ id: 'tok_a', name: 'Ana', role: 'rep' });
+        expect(await store.findTokenByHash('x'.repeat(64), t(5))).toBeNull();
+        expect(await store.listTokens()).toHaveLength(1);
+      });
+
+      it('refuses a second token with the same hash', async () => {
+        await store.createToken(token());
+        await expect(store.createToken(token({ id: 'tok_b' }))).rejects.toThrow();
+      });
+
+      it('ignores revoked tokens; revoking twice or an unknown id says false', async () => {
+        await store.createToken(token());
+        expect(await store.revokeToken('tok_a', t(10))).toBe(true);
+        expect(await store.revokeToken('tok_a', t(11))).toBe(false);
+        expect(await store.revokeToken('tok_nope', t(11))).toBe(false);
+        expect(await store.findTokenByHash('h'.repeat(64), t(12))).toBeNull();
+        const [listed] = await store.listTokens();
+        expect(listed?.revokedAt).toBe(t(10));
+      });
+
+      it('stamps lastUsedAt at most once a minute, never backwards', async () => {
+        await store.createToken(token());
+        expect((await store.findTokenByHash('h'.repeat(64), t(100)))?.lastUsedAt).toBe(t(100));
+        expect((await store.findTokenByHash('h'.repeat(64), t(130)))?.lastUsedAt).toBe(t(100));
+        expect((await store.findTokenByHash('h'.repeat(64), t(50)))?.lastUsedAt).toBe(t(100));
+        expect((await store.findTokenByHash('h'.repeat(64), t(161)))?.lastUsedAt).toBe(t(161));
+        const [listed] = await store.listTokens();
+        expect(listed?.lastUsedAt).toBe(t(161));
+      });
+
+      it('lists tokens oldest first', async () => {
+        await store.createToken(token({ id: 'tok_new', hash: 'b'.repeat(64) }));
+        await store.createToken({ ...token({ id: 'tok_old', hash: 'c'.repeat(64) }), createdAt: t(-100) });
+        expect((await store.listTokens()).map((x) => x.id)).toEqual(['tok_old', 'tok_new']);
+      });
+    });
+
+    describe('contacts and consent', () => {
+      const change = (over: Partial<Parameters<Store['recordConsent']>[0]> = {}) => ({
+        phone: P1, state: 'opted_in' as const, source: 'rep' as const, by: 'Ana', evidence: 'Agreed on the phone', at: t(20), messageSid: null, ...over,
+      });
+
+      it('has no contact for an unknown phone', async () => {
+        expect(await store.getContact(P1)).toBeNull();
+        expect(await store.consentHistory(P1)).toEqual([]);
+      });
+
+      it('records consent: current state and an appended history entry', async () => {
+        const c = await store.recordConsent(change());
+        expect(c).toEqual({
+          phone: P1, profileName: null, waId: null, pinpointId: null, lastInboundAt: null,
+          consentState: 'opted_in', consentSource: 'rep', consentAt: t(20), consentBy: 'Ana', consentEvidence: 'Agreed on the phone',
+        });
+        expect(await store.getContact(P1)).toEqual(c);
+
+        const after = await store.recordConsent(change({ state: 'opted_out', source: 'keyword', by: 'contact', evidence: 'STOP', at: t(30), messageSid: 'SM1' }));
+        expect(after).toMatchObject({ consentState: 'opted_out', consentSource: 'keyword', consentBy: 'contact', consentEvidence: 'STOP', consentAt: t(30) });
+
+        const history = await store.consentHistory(P1);
+        expect(history.map((h) => [h.state, h.source, h.by, h.evidence, h.at, h.messageSid])).toEqual([
+          ['opted_in', 'rep', 'Ana', 'Agreed on the phone', t(20), null],
+          ['opted_out', 'keyword', 'contact', 'STOP', t(30), 'SM1'],
+        ]);
+        expect(history[0]!.id).toBeLessThan(history[1]!.id);
+        expect(await store.consentHistory(P2)).toEqual([]);
+      });
+
+      it('keeps the newest consent current when an older change is recorded later (history keeps both)', async () => {
+        await store.recordConsent(change({ state: 'opted_out', source: 'keyword', by: 'contact', evidence: 'STOP', at: t(100) }));
+        const c = await store.recordConsent(change({ state: 'opted_in', source: 'import', by: 'import', evidence: 'CRM import of 2024', at: t(50) }));
+        expect(c.consentState).toBe('opted_out');
+        expect(c.consentAt).toBe(t(100));
+        expect(await store.consentHistory(P1)).toHaveLength(2);
+      });
+
+      it('remembers the PinPoint id without touching consent', async () => {
+        await store.rememberPinpointId(P1, '42', t(1));
+        expect(await store.getContact(P1)).toMatchObject({ pinpointId: '42', consentState: 'unknown', consentSource: null });
+        await store.recordConsent(change());
+        await store.rememberPinpointId(P1, '43', t(40));
+        await store.rememberPinpointId(P1, '43', t(41));
+        expect(await store.getContact(P1)).toMatchObject({ pinpointId: '43', consentState: 'opted_in' });
+      });
+    });
+
+    describe('outbound messages', () => {
+      it('creates a queued message with no sid', async () => {
+        const m = outbound({ contentSid: 'HX' + 'a'.repeat(32), body: null, variables: { '1': 'Maria' } });
+        const { message, created } = await store.createOutbound(m);
+        expect(created).toBe(true);
+        expect(message).toEqual({
+          id: m.id, sid: null, phone: P1, direction: 'outbound', body: null, contentSid: m.contentSid, variables: { '1': 'Maria' },
+          status: 'queued', errorCode: null, errorMessage: null, sentBy: 'Ana', createdAt: t(0), updatedAt: t(0), statusTimes: { queued: t(0) },
+        });
+        expect(await store.getMessage(m.id)).toEqual(message);
+        expect(await store.getMessage('nope')).toBeNull();
+      });
+
+      it('returns the first message for a reused idempotency key of the same token', async () => {
+        const first = await store.createOutbound(outbound({ idempotencyKey: 'k1' }));
+        const again = await store.createOutbound(outbound({ idempotencyKey: 'k1', body: 'double click' }));
+        expect(again.created).toBe(false);
+        expect(again.message).toEqual(first.message);
+        expect(await store.listMessages(P1, 10)).toHaveLength(1);
+      });
+
+      it('scopes idempotency keys per token, and null keys never collide', async () => {
+        await store.createOutbound(outbound({ idempotencyKey: 'k1' }));
+        expect((await store.createOutbound(outbound({ idempotencyKey: 'k1', sentByTokenId: 'tok_b' }))).created).toBe(true);
+        expect((await store.createOutbound(outbound())).created).toBe(true);
+        expect((await store.createOutbound(outbound())).created).toBe(true);
+        expect(await store.listMessages(P1, 10)).toHaveLength(4);
+      });
+
+      it('attaches the sid and Twilio’s initial status', async () => {
+        const { message } = await store.createOutbound(outbound());
+        const m = await store.attachSid(message.id, 'SM1', 'accepted', t(1));
+        expect(m).toMatchObject({ id: message.id, sid: 'SM1', status: 'accepted', statusTimes: { queued: t(0), accepted: t(1) }, updatedAt: t(1) });
+        expect(await store.getMessage(message.id)).toEqual(m);
+        await expect(store.attachSid('nope', 'SM2', 'queued', t(1))).rejects.toThrow();
+      });
+
+      it('marks a refused send failed with the code and explanation', async () => {
+        const { message } = await store.createOutbound(outbound());
+        const m = await store.markSendFailed(message.id, 63016, 'Outside the 24-hour window', t(2));
+        expect(m).toMatchObject({ status: 'failed', errorCode: 63016, errorMessage: 'Outside the 24-hour window', sid: null });
+        expect(m.statusTimes.failed).toBe(t(2));
+      });
+
+      it('lists the last `limit` messages of a phone, oldest first', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await store.createOutbound(outbound({ createdAt: t(i) }))).message.id);
+        await store.createOutbound(outbound({ phone: P2 }));
+        expect((await store.listMessages(P1, 3)).map((m) => m.id)).toEqual(ids.slice(2));
+        expect(await store.listMessages(P1, 0)).toEqual([]);
+        expect(await store.listMessages(P3, 10)).toEqual([]);
+      });
+
+      it('stores timestamps as UTC ISO strings with milliseconds', async () => {
+        const { message } = await store.createOutbound(outbound({ createdAt: '2025-01-15T11:00:00+02:00' }));
+        expect(message.createdAt).toBe('2025-01-15T09:00:00.000Z');
+      });
+    });
+
+    describe('status callbacks', () => {
+      it('applies a status, and a repeated callback is a duplicate', async () => {
+        const m = await sent('SM1');
+        const r = await store.applyStatus(status('SM1', 'sent', t(2)));
+        expect(r.kind).toBe('applied');
+        if (r.kind !== 'applied') return;
+        expect(r.changed).toBe(true);
+        expect(r.message).toMatchObject({ id: m.id, status: 'sent', statusTimes: { queued: t(0), sent: t(2) }, updatedAt: t(2) });
+        expect(await store.applyStatus(status('SM1', 'sent', t(3)))).toEqual({ kind: 'duplicate' });
+        expect((await store.getMessage(m.id))?.statusTimes.sent).toBe(t(2));
+      });
+
+      it('dedupes on (sid, status, eventType): another EventType applies, without a change', async () => {
+        await sent('SM1');
+        await store.applyStatus(status('SM1', 'read', t(5)));
+        const r = await store.applyStatus(status('SM1', 'read', t(6), { eventType: 'READ' }));
+        expect(r).toMatchObject({ kind: 'applied', changed: false, message: { status: 'read' } });
+        expect(await store.applyStatus(status('SM1', 'read', t(7), { eventType: 'READ' }))).toEqual({ kind: 'duplicate' });
+      });
+
+      it('moves forward only, but records when each status was first seen', async () => {
+        const m = await sent('SM1');
+        await store.applyStatus(status('SM1', 'read', t(5), { eventType: 'READ' }));
+        const late = await store.applyStatus(status('SM1', 'delivered', t(4), { eventType: 'DELIVERED' }));
+        expect(late).toMatchObject({ kind: 'applied', changed: false });
+        const lateSent = await store.applyStatus(status('SM1', 'sent', t(3)));
+        expect(lateSent).toMatchObject({ kind: 'applied', changed: false });
+        const now = await store.getMessage(m.id);
+        expect(now?.status).toBe('read');
+        expect(now?.statusTimes).toEqual({ queued: t(0), read: t(5), delivered: t(4), sent: t(3) });
+        expect(now?.updatedAt).toBe(t(5));
+      });
+
+      it('sets the error of a failure that applies', async () => {
+        const m = await sent('SM1');
+        const r = await store.applyStatus(status('SM1', 'undelivered', t(3), { eventType: 'UNDELIVERED', errorCode: 63016, errorMessage: 'outside window' }));
+        expect(r).toMatchObject({ kind: 'applied', changed: true, message: { status: 'undelivered', errorCode: 63016, errorMessage: 'outside window' } });
+        // Terminal: nothing moves it on.
+        const after = await store.applyStatus(status('SM1', 'delivered', t(4)));
+        expect(after).toMatchObject({ kind: 'applied', changed: false, message: { status: 'undelivered', errorCode: 63016 } });
+        expect((await store.getMessage(m.id))?.statusTimes.delivered).toBe(t(4));
+      });
+
+      it('ignores a failure reported after delivery, and its error', async () => {
+        await sent('SM1');
+        await store.applyStatus(status('SM1', 'delivered', t(3)));
+        const r = await store.applyStatus(status('SM1', 'failed', t(4), { errorCode: 30008, errorMessage: 'unknown' }));
+        expect(r).toMatchObject({ kind: 'applied', changed: false, message: { status: 'delivered', errorCode: null, errorMessage: null } });
+      });
+
+      it('keeps a callback for an unknown sid and applies it when the sid is attached', async () => {
+        expect(await store.applyStatus(status('SM9', 'sent', t(2)))).toEqual({ kind: 'unknown' });
+        expect(await store.applyStatus(status('SM9', 'delivered', t(3)))).toEqual({ kind: 'unknown' });
+        expect(await store.applyStatus(status('SM9', 'sent', t(2)))).toEqual({ kind: 'duplicate' });
+
+        const { message } = await store.createOutbound(outbound());
+        const m = await store.attachSid(message.id, 'SM9', 'queued', t(1));
+        expect(m).toMatchObject({ sid: 'SM9', status: 'delivered', statusTimes: { queued: t(0), sent: t(2), delivered: t(3) }, updatedAt: t(3) });
+        // Already stored, so Twilio's retry of it changes nothing.
+        expect(await store.applyStatus(status('SM9', 'delivered', t(3)))).toEqual({ kind: 'duplicate' });
+        expect((await store.applyStatus(status('SM9', 'read', t(6))))).toMatchObject({ kind: 'applied', changed: true, message: { status: 'read' } });
+      });
+
+      it('replays an early failure with its error on attach', async () => {
+        await store.applyStatus(status('SM8', 'failed', t(2), { errorCode: 63024, errorMessage: 'invalid recipient' }));
+        const { message } = await store.createOutbound(outbound());
+        const m = await store.attachSid(message.id, 'SM8', 'accepted', t(1));
+        expect(m).toMatchObject({ status: 'failed', errorCode: 63024, errorMessage: 'invalid recipient' });
+        expect(m.statusTimes).toEqual({ queued: t(0), accepted: t(1), failed: t(2) });
+      });
+
+      it('leaves other messages alone', async () => {
+        const a = await sent('SM1');
+        const b = await sent('SM2');
+        await store.applyStatus(status('SM1', 'delivered', t(3)));
+        expect((await store.getMessage(a.id))?.status).toBe('delivered');
+        expect((await store.getMessage(b.id))?.status).toBe('queued');
+      });
+
+      it('records fallback calls', async () => {
+        await expect(store.recordFallback({ messageSid: 'SM1', errorCode: '11205', errorUrl: 'https://relay.example/twilio/inbound', at: t(1) })).resolves.toBeUndefined();
+        await expect(store.recordFallback({ messageSid: null, errorCode: null, errorUrl: null, at: t(2) })).resolves.toBeUndefined();
+      });
+    });
+
+    describe('inbound messages', () => {
+      it('stores an inbound message once and creates the contact', async () => {
+        const m = inbound();
+        const first = await store.receiveInbound(m);
+        expect(first.duplicate).toBe(false);
+        expect(first.message).toEqual({
+          id: m.id, sid: m.sid, phone: P1, direction: 'inbound', body: 'Hi there', contentSid: null, variables: null,
+          status: 'received', errorCode: null, errorMessage: null, sentBy: null, createdAt: t(10), updatedAt: t(10), statusTimes: { received: t(10) },
+        });
+        expect(await store.getContact(P1)).toMatchObject({ profileName: 'Maria', waId: '5511987654321', lastInboundAt: t(10), consentState: 'unknown' });
+
+        const again = await store.receiveInbound({ ...m, id: uid('msg'), at: t(20) });
+        expect(again.duplicate).toBe(true);
+        expect(again.message).toEqual(first.message);
+        expect(await store.listMessages(P1, 10)).toHaveLength(1);
+        expect((await store.getContact(P1))?.lastInboundAt).toBe(t(10));
+      });
+
+      it('never moves lastInboundAt backwards; keeps names it already knows', async () => {
+        await store.receiveInbound(inbound({ at: t(100), profileName: 'Maria Silva' }));
+        await store.receiveInbound(inbound({ at: t(50), profileName: 'Old name' }));
+        expect(await store.getContact(P1)).toMatchObject({ lastInboundAt: t(100), profileName: 'Maria Silva' });
+        await store.receiveInbound(inbound({ at: t(200), profileName: null, waId: null }));
+        expect(await store.getContact(P1)).toMatchObject({ lastInboundAt: t(200), profileName: 'Maria Silva', waId: '5511987654321' });
+        await store.receiveInbound(inbound({ at: t(300), profileName: 'Maria S.' }));
+        expect((await store.getContact(P1))?.profileName).toBe('Maria S.');
+      });
+
+      it('keeps consent and PinPoint id when a message arrives', async () => {
+        await store.rememberPinpointId(P1, '42', t(0));
+        await store.recordConsent({ phone: P1, state: 'opted_in', source: 'rep', by: 'Ana', evidence: 'form', at: t(1), messageSid: null });
+        await store.receiveInbound(inbound({ at: t(5) }));
+        expect(await store.getContact(P1)).toMatchObject({ pinpointId: '42', consentState: 'opted_in', lastInboundAt: t(5) });
+      });
+    });
+
+    describe('replay of inbound messages (scope=mine)', () => {
+      it('returns inbound messages after a cursor, only on phones the token messaged, in order', async () => {
+        await store.createOutbound(outbound({ phone: P1, sentByTokenId: 'tok_a' }));
+        await store.createOutbound(outbound({ phone: P2, sentByTokenId: 'tok_b' }));
+        const a1 = (await store.receiveInbound(inbound({ phone: P1, at: t(10) }))).message;
+        await store.receiveInbound(inbound({ phone: P2, at: t(11) }));
+        await store.receiveInbound(inbound({ phone: P3, at: t(12) }));
+        const a2 = (await store.receiveInbound(inbound({ phone: P1, at: t(13) }))).message;
+        const a3 = (await store.receiveInbound(inbound({ phone: P1, at: t(14) }))).message;
+
+        const all = await store.inboundSince('tok_a', START_CURSOR, 100);
+        expect(all.map((m) => m.id)).toEqual([a1.id, a2.id, a3.id]);
+        expect(all.every((m) => m.direction === 'inbound')).toBe(true);
+
+        const c1 = messageCursor(all[0]!);
+        expect(c1).toMatch(/^\d+$/);
+        expect(messageCursor(a1)).toBe(c1);
+        expect((await store.inboundSince('tok_a', c1!, 100)).map((m) => m.id)).toEqual([a2.id, a3.id]);
+        expect((await store.inboundSince('tok_a', START_CURSOR, 2)).map((m) => m.id)).toEqual([a1.id, a2.id]);
+        expect(await store.inboundSince('tok_a', messageCursor(a3)!, 100)).toEqual([]);
+        expect(await store.inboundSince('tok_nobody', START_CURSOR, 100)).toEqual([]);
+        expect((await store.inboundSince('tok_b', START_CURSOR, 100)).map((m) => m.phone)).toEqual([P2]);
+      });
+
+      it('includes inbound messages that arrived before the token’s first send to that phone', async () => {
+        const early = (await store.receiveInbound(inbound({ phone: P1, at: t(1) }))).message;
+        expect(await store.inboundSince('tok_a', START_CURSOR, 10)).toEqual([]);
+        await store.createOutbound(outbound({ phone: P1 }));
+        expect((await store.inboundSince('tok_a', START_CURSOR, 10)).map((m) => m.id)).toEqual([early.id]);
+      });
+
+      it('reads a malformed cursor as the start', async () => {
+        await store.createOutbound(outbound({ phone: P1 }));
+        await store.receiveInbound(inbound({ phone: P1 }));
+        for (const bad of ['', 'abc', '-5', '1e3']) expect(await store.inboundSince('tok_a', bad, 10)).toHaveLength(1);
+      });
+
+      it('gives every message a cursor that never reaches the wire', async () => {
+        const { message } = await store.createOutbound(outbound());
+        const inb = (await store.receiveInbound(inbound())).message;
+        expect(Number(messageCursor(inb))).toBeGreaterThan(Number(messageCursor(message)));
+        expect(Object.keys(inb)).not.toContain('cursor');
+        expect(JSON.parse(JSON.stringify(inb))).toEqual(inb);
+        expect(messageCursor({ ...inb })).toBeNull();
+        const [listed] = await store.listMessages(P1, 1);
+        expect(messageCursor(listed!)).toBe(messageCursor(inb));
+      });
+
+      it('tells whether a token has messaged a phone', async () => {
+        expect(await store.hasMessaged('tok_a', P1)).toBe(false);
+        await store.receiveInbound(inbound({ phone: P1 }));
+        expect(await store.hasMessaged('tok_a', P1)).toBe(false);
+        await store.createOutbound(outbound({ phone: P1 }));
+        expect(await store.hasMessaged('tok_a', P1)).toBe(true);
+        expect(await store.hasMessaged('tok_a', P2)).toBe(false);
+        expect(await store.hasMessaged('tok_b', P1)).toBe(false);
+      });
+    });
+  });
+}
