@@ -4,7 +4,7 @@
  */
 import type { LiveEvent } from '../shared/events.ts';
 
-export type BusEvent = LiveEvent & { cursor?: string };
+export type BusEvent = LiveEvent;
 export type Listener = (event: BusEvent) => void;
 
 export interface Bus {

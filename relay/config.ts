@@ -11,7 +11,7 @@ const SANDBOX_SENDER = 'whatsapp:+14155238886';
 const optional = (s: z.ZodString) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
 
 const Env = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: optional(z.string()),
   DATABASE_URL: z.string().default('file:./data/relay.sqlite'),

@@ -14,7 +14,7 @@ export interface TwilioErrorInfo {
 
 const TEMPLATE_UNUSABLE = "This template can't be used. Pick another, or tell an admin.";
 
-export const TWILIO_ERRORS: Readonly<Record<number, Readonly<TwilioErrorInfo>>> = Object.freeze({
+export const TWILIO_ERRORS: Readonly<Record<number, Readonly<TwilioErrorInfo>>> = freezeTable({
   63016: { explain: 'The 24-hour reply window is closed. Choose an approved template.', retryable: false },
   63015: {
     explain: "This number hasn't joined the sandbox, or its 3 days are up. Ask them to send `join <code>`.",
@@ -48,6 +48,11 @@ export const TWILIO_ERRORS: Readonly<Record<number, Readonly<TwilioErrorInfo>>> 
   // 21614: the 'To' number is not a mobile number that can receive messages.
   21614: { explain: "This number can't receive messages. Check it.", retryable: false },
 } satisfies Record<number, TwilioErrorInfo>);
+
+function freezeTable<T extends Record<number, TwilioErrorInfo>>(table: T): Readonly<T> {
+  for (const info of Object.values(table)) Object.freeze(info);
+  return Object.freeze(table);
+}
 
 /** The rep-facing sentence for a Twilio error code; "" when there is no error. */
 export function explainTwilioError(code: number | null | undefined): string {

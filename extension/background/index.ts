@@ -20,9 +20,8 @@ import { syncUserHostScripts, type UserHostsDeps } from './user-hosts.ts';
 
 const log = (message: string, detail?: unknown) => console.debug(`[ppw] ${message}`, detail ?? '');
 
-// ---- settings, cached in memory and refreshed on change ----
-let settings: Promise<Settings> = loadSettings();
-const getSettings = () => settings;
+// ---- settings: read fresh for every call (cheap), so a save in the options is seen by the very next request ----
+const getSettings = (): Promise<Settings> => loadSettings();
 const endpoint = async () => endpointFrom(await getSettings());
 
 // ---- relay client + request handlers ----
@@ -118,7 +117,6 @@ browser.permissions.onRemoved.addListener(syncHosts);
 
 // ---- settings changes ----
 onSettingsChanged((next, previous) => {
-  settings = Promise.resolve(next);
   const identityChanged = !previous || previous.relayUrl !== next.relayUrl || previous.token !== next.token;
   if (identityChanged) {
     handlers.clearCache();

@@ -16,8 +16,6 @@ export const en = {
   tokenHelp: 'Your personal token. Ask your admin for one or pair this browser with a code.',
   tokenShow: 'Show',
   tokenHide: 'Hide',
-  tokenShowLabel: 'Show the access token',
-  tokenHideLabel: 'Hide the access token',
 
   sectionPinpoint: 'PinPoint',
   hosts: 'PinPoint hosts',
@@ -87,8 +85,6 @@ export const es: Dict<OptionsKey> = {
   tokenHelp: 'Tu token personal. Pídeselo a tu administrador o vincula este navegador con un código.',
   tokenShow: 'Mostrar',
   tokenHide: 'Ocultar',
-  tokenShowLabel: 'Mostrar el token de acceso',
-  tokenHideLabel: 'Ocultar el token de acceso',
 
   sectionPinpoint: 'PinPoint',
   hosts: 'Servidores de PinPoint',
@@ -156,8 +152,6 @@ export const pt: Dict<OptionsKey> = {
   tokenHelp: 'Seu token pessoal. Peça um ao seu administrador ou pareie este navegador com um código.',
   tokenShow: 'Mostrar',
   tokenHide: 'Ocultar',
-  tokenShowLabel: 'Mostrar o token de acesso',
-  tokenHideLabel: 'Ocultar o token de acesso',
 
   sectionPinpoint: 'PinPoint',
   hosts: 'Servidores do PinPoint',

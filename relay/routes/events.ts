@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import { RelayError } from '../errors.ts';
 import type { AppEnv } from '../middleware/api-auth.ts';
 import { parsePhoneParam } from '../services/phone-param.ts';
+import { messageCursor } from '../store/cursor.ts';
 
 const KEEPALIVE_MS = 15_000;
 const MAX_PHONES = 50;
@@ -53,14 +54,17 @@ export function eventRoutes(deps: Deps, opts: { keepAliveMs?: number } = {}): Ho
       await stream.write(': connected\n\n');
       if (scope === 'mine' && lastEventId && /^\d+$/.test(lastEventId)) {
         for (const m of await deps.store.inboundSince(actor.tokenId, lastEventId, REPLAY_LIMIT)) {
-          const cursor = (m as { cursor?: string }).cursor;
+          const cursor = messageCursor(m);
           await stream.writeSSE({ event: 'message.inbound', data: JSON.stringify({ type: 'message.inbound', phone: m.phone, message: m }), ...(cursor ? { id: cursor } : {}) });
         }
       }
       try {
         while (!closed) {
           while (queue.length && !closed) {
-            const { cursor, ...event } = queue.shift()!;
+            const event = queue.shift()!;
+            // Only inbound messages carry an id: Last-Event-ID is the scope=mine replay cursor, and a status
+            // event's (older) cursor would move it backwards.
+            const cursor = event.type === 'message.inbound' ? messageCursor(event.message) : null;
             await stream.writeSSE({ event: event.type, data: JSON.stringify(event), ...(cursor ? { id: cursor } : {}) });
           }
           if (closed) break;

@@ -132,7 +132,8 @@ describe('error mapping', () => {
     const err = await relayError(gateway({ authToken: 'wrong' }).send({ to: TO, body: 'x', statusCallback: CALLBACK }));
     expect(err.code).toBe('TWILIO_REJECTED');
     expect(err.details.twilioCode).toBe(20003);
-    expect(err.message).toBe(explainTwilioError(20003) || 'Authenticate');
+    expect(err.message).toBe(explainTwilioError(20003));
+    expect(err.message).not.toBe('Authenticate');
     expect(fake.requests[0]!.authOk).toBe(false);
   });
 
@@ -141,7 +142,7 @@ describe('error mapping', () => {
     const err = await relayError(gw.send({ to: TO, body: 'x', statusCallback: CALLBACK }));
     expect(err.code).toBe('TWILIO_REJECTED');
     expect(err.details.twilioCode).toBe(29999);
-    expect(err.message).toBe(explainTwilioError(29999) || 'Something Twilio-specific');
+    expect(err.message).toBe('Something Twilio-specific (Twilio error 29999)');
   });
 
   it('500 → TWILIO_UNAVAILABLE, not retried', async () => {

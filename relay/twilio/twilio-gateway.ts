@@ -14,7 +14,7 @@ import type SdkResponse from 'twilio/lib/http/response.js';
 import type { MessageStatus, Template } from '../../shared/api.ts';
 import { MESSAGE_STATUSES } from '../../shared/api.ts';
 import { extractVariables } from '../../shared/templates.ts';
-import { explainTwilioError } from '../../shared/twilio-errors.ts';
+import { TWILIO_ERRORS, explainTwilioError } from '../../shared/twilio-errors.ts';
 import { RelayError } from '../errors.ts';
 import type { SendRequest, SendResult, TwilioGateway } from './gateway.ts';
 
@@ -114,14 +114,19 @@ export function toRelayError(err: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): unkn
     const status = e.status;
     const twilioCode = typeof e.code === 'number' && e.code > 0 ? e.code : undefined;
     const details = twilioCode === undefined ? {} : { twilioCode };
-    const explained = twilioCode === undefined ? '' : explainTwilioError(twilioCode);
+    // Known codes get the rep-facing sentence; for others Twilio's own message says more than a generic
+    // "error N" would (e.g. 21604 "A 'To' phone number is required"), so keep it and append the code.
+    const explained = twilioCode !== undefined && Object.hasOwn(TWILIO_ERRORS, twilioCode) ? explainTwilioError(twilioCode) : '';
     if (status === 429 || twilioCode === 20429) {
       return new RelayError('RATE_LIMITED', explained || 'Twilio is busy. Try again in a moment.', details);
     }
     if (status >= 500) {
       return new RelayError('TWILIO_UNAVAILABLE', `Twilio is not available right now (HTTP ${status}). Try again in a moment.`, details);
     }
-    return new RelayError('TWILIO_REJECTED', explained || rawMessage || `Twilio refused the request (HTTP ${status}).`, details);
+    const fallback = rawMessage
+      ? (twilioCode === undefined ? rawMessage : `${rawMessage} (Twilio error ${twilioCode})`)
+      : explainTwilioError(twilioCode) || `Twilio refused the request (HTTP ${status}).`;
+    return new RelayError('TWILIO_REJECTED', explained || fallback, details);
   }
 
   // axios/Node transport errors carry a string code (ECONNRESET, ECONNREFUSED, ECONNABORTED, ETIMEDOUT, ENOTFOUND, ERR_NETWORK…).

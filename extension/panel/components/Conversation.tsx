@@ -88,7 +88,7 @@ function Bubble({ m, state }: { m: Message; state: PanelState }) {
 
 export function Conversation({ state }: { state: PanelState }) {
   const messages = state.contact.value?.messages ?? [];
-  const list = useRef<HTMLOListElement>(null);
+  const list = useRef<HTMLDivElement>(null);
   const count = messages.length;
 
   // Keep the newest message in view as replies and sends arrive.
@@ -99,10 +99,13 @@ export function Conversation({ state }: { state: PanelState }) {
 
   if (count === 0) return <p class="empty muted small">{t('conversationEmpty')}</p>;
   return (
-    <ol class="conv" ref={list} role="log" aria-live="polite" aria-label={t('conversationLabel')} tabIndex={0}>
-      {messages.map((m) => (
-        <Bubble key={m.id} m={m} state={state} />
-      ))}
-    </ol>
+    // Focusable so keyboard users can scroll the history; role=log announces new messages politely.
+    <div class="conv" ref={list} role="log" aria-live="polite" aria-label={t('conversationLabel')} tabIndex={0}>
+      <ol>
+        {messages.map((m) => (
+          <Bubble key={m.id} m={m} state={state} />
+        ))}
+      </ol>
+    </div>
   );
 }

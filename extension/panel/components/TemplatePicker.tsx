@@ -3,7 +3,7 @@
  * each value validated with the same rules the relay applies, and a live WhatsApp-formatted preview.
  * Send stays disabled, with the reason on screen, whenever the relay would refuse.
  */
-import type { RefObject } from 'preact';
+import type { Ref } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Template } from '../../../shared/api.ts';
 import { extractVariables, renderTemplate, validateVariables, type VariableIssue } from '../../../shared/templates.ts';
@@ -36,7 +36,7 @@ interface Props {
   state: PanelState;
   contact: PageContact;
   settings: Settings;
-  searchRef?: RefObject<HTMLInputElement>;
+  searchRef?: Ref<HTMLInputElement>;
 }
 
 export function TemplatePicker({ state, contact, settings, searchRef }: Props) {

@@ -1,0 +1,33 @@
+/**
+ * Content-script entry, injected on PinPoint/Mautic pages: on every contact view, read the contact, mount the
+ * panel host and render the panel; everything hangs off the view's signal. A static import of the panel keeps the
+ * script one self-contained file (crxjs loads content scripts as a standalone bundle).
+ */
+import { normalizePhone, countryToIso } from '../../shared/phone.ts';
+import { loadSettings } from '../options/storage.ts';
+import { renderPanel } from '../panel/panel.tsx';
+import { findMountPoint, readContact } from './crm/pinpoint.ts';
+import { mountPanelHost } from './mount-panel.ts';
+import { watchContactPages } from './page-lifecycle.ts';
+
+/** False once this copy of the script is orphaned by an extension reload or update. */
+const extensionAlive = (): boolean => Boolean(globalThis.chrome?.runtime?.id);
+
+async function main(): Promise<void> {
+  const settings = await loadSettings();
+  watchContactPages({
+    doc: document,
+    win: window,
+    isAlive: extensionAlive,
+    onEnter({ id, signal }) {
+      const contact = readContact(document, id, { optInLabel: settings.optInLabel });
+      // The contact's own country decides local numbers; the configured default only when the page's is unusable.
+      const country = countryToIso(contact.country) ? contact.country : settings.defaultCountry;
+      const phones = contact.phones.map((p) => ({ kind: p.kind, raw: p.raw, e164: normalizePhone(p.raw, country) }));
+      const { root } = mountPanelHost(document, findMountPoint(document), signal);
+      renderPanel(root, { contact, phones, settings }, signal);
+    },
+  });
+}
+
+main().catch((err: unknown) => console.error('[pinpoint-whatsapp] content script failed to start', err));
