@@ -12,6 +12,8 @@ export interface Bus {
   /** `phone` = one contact, '*' = every event. Returns the unsubscribe function. */
   subscribe(phone: string, listener: Listener): () => void;
   listenerCount(): number;
+  /** Whether an event for this phone would reach anyone, so publishers can skip building it. */
+  wants(phone: string): boolean;
 }
 
 export function createBus(): Bus {
@@ -43,5 +45,6 @@ export function createBus(): Bus {
       };
     },
     listenerCount: () => count,
+    wants: (phone) => byPhone.has(phone) || byPhone.has('*'),
   };
 }

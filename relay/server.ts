@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { createApp, type AppOptions } from './app.ts';
 import { createBus } from './bus.ts';
 import type { Config } from './config.ts';
@@ -17,6 +18,8 @@ import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 import { createSimulator } from './twilio/simulator.ts';
 import { createTwilioGateway } from './twilio/twilio-gateway.ts';
+import { createWebhookHandler } from './twilio/webhook-handler.ts';
+import { createNodeWebhookListener } from './twilio/webhook-node.ts';
 
 export interface RunningRelay {
   url: string;
@@ -57,10 +60,18 @@ export async function startRelay(config: Config, opts: AppOptions & { store?: St
   const store = opts.store ?? (await openStore(config));
   const deps = buildDeps(config, store, opts);
   const app = createApp(deps, opts);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  const api = getRequestListener(app.fetch);
+  // Twilio's webhooks skip Hono's fetch-style objects: same handler, fewer allocations per request.
+  const webhooks = createNodeWebhookListener(createWebhookHandler(deps), config.maxBodyBytes);
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.startsWith('/twilio/')) webhooks(req, res);
+    else void api(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
+    server.listen(config.port, config.host);
   });
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

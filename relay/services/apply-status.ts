@@ -25,11 +25,12 @@ export async function applyStatusCallback(deps: Deps, form: StatusForm): Promise
     at: deps.clock().toISOString(),
   });
   if (result.kind !== 'applied') return result.kind;
-  if (result.changed) deps.bus.publish({ type: 'message.status', phone: result.message.phone, message: result.message });
+  const phone = result.phone;
+  if (result.changed && deps.bus.wants(phone)) deps.bus.publish({ type: 'message.status', phone, message: result.message });
   if (errorCode && TWILIO_ERRORS[errorCode]?.optOut) {
-    const contact = await deps.store.getContact(result.message.phone);
+    const contact = await deps.store.getContact(phone);
     if (contact?.consentState !== 'opted_out') {
-      await recordConsent(deps, { phone: result.message.phone, state: 'opted_out', source: 'twilio', by: 'twilio', evidence: `Twilio error ${errorCode}: ${explainTwilioError(errorCode)}`, messageSid: form.MessageSid });
+      await recordConsent(deps, { phone, state: 'opted_out', source: 'twilio', by: 'twilio', evidence: `Twilio error ${errorCode}: ${explainTwilioError(errorCode)}`, messageSid: form.MessageSid });
     }
   }
   return result.changed ? 'applied' : 'unchanged';

@@ -85,7 +85,8 @@ export type StatusResult =
   | { kind: 'duplicate' }
   /** The sid is not (yet) known: the event is kept and applied if the sid is attached later. */
   | { kind: 'unknown' }
-  | { kind: 'applied'; message: Message; changed: boolean };
+  /** `phone` is there so callers can skip building `message` (lazy in SQLite) when nobody listens. */
+  | { kind: 'applied'; phone: string; message: Message; changed: boolean };
 
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';

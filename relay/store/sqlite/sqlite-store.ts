@@ -12,6 +12,7 @@ import { foldStatus, noteStatusTime, type StatusFields } from '../status-fold.ts
 import type { ConsentChange, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
 import { LATEST_VERSION, checkSchema, runMigrations } from './migrations.ts';
 import { parseStringRecord, toConsentEntry, toContact, toMessage, toStatus, toToken, type MessageRow } from './rows.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { prepareStatements } from './statements.ts';
 
 export { messageCursor, START_CURSOR } from '../cursor.ts';
@@ -76,16 +77,13 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     return row;
   }
 
-  function saveStatus(row: MessageRow, sid: string | null, f: StatusFields): void {
-    s.messageSetStatus.run({
-      seq: row.seq,
-      sid,
-      status: f.status,
-      errorCode: f.errorCode,
-      errorMessage: f.errorMessage,
-      statusTimes: JSON.stringify(f.statusTimes),
-      updatedAt: f.updatedAt,
-    });
+  /** Writes the new status fields and returns the row as now stored, without reading it back. */
+  function saveStatus(row: MessageRow, sid: string | null, f: StatusFields): MessageRow {
+    const statusTimes = JSON.stringify(f.statusTimes);
+    const values = { seq: row.seq, status: f.status, errorCode: f.errorCode, errorMessage: f.errorMessage, statusTimes, updatedAt: f.updatedAt };
+    if (sid === row.sid) s.messageAdvance.run(values);
+    else s.messageSetStatus.run({ ...values, sid });
+    return { ...row, sid, status: f.status, error_code: f.errorCode, error_message: f.errorMessage, status_times: statusTimes, updated_at: f.updatedAt };
   }
 
   /** Callbacks that arrived before the sid was attached, applied in arrival order as if the sid had been known. */
@@ -148,8 +146,17 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     const row = s.messageBySid.get(u.sid);
     if (row === undefined) return { kind: 'unknown' };
     const { fields, changed } = foldStatus(fieldsOf(row), { status: u.status, errorCode: u.errorCode, errorMessage: u.errorMessage, at });
-    saveStatus(row, row.sid, fields);
-    return { kind: 'applied', message: toMessage(messageRow(row.id)), changed };
+    const saved = saveStatus(row, row.sid, fields);
+    // Built on first use: most callbacks on the hot path never need the message (no change, or no listener).
+    let message: Message | undefined;
+    return {
+      kind: 'applied',
+      phone: row.phone,
+      changed,
+      get message() {
+        return (message ??= toMessage(saved));
+      },
+    };
   });
 
   const receiveInboundTx = db.transaction((m: NewInbound): { message: Message; duplicate: boolean } => {
@@ -181,6 +188,9 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     if (row === undefined) throw new Error(`contact ${c.phone} vanished inside its own transaction`);
     return toContact(row);
   });
+
+  // The webhook writes (inbound messages, status callbacks) share commits under load.
+  const group = createGroupCommit(db);
 
   const store: Store = {
     engine: 'sqlite',
@@ -257,11 +267,11 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     async markSendFailed(id, errorCode, errorMessage, at) {
       return markSendFailedTx.immediate(id, errorCode, errorMessage, at);
     },
-    async receiveInbound(m) {
-      return receiveInboundTx.immediate(m);
+    receiveInbound(m) {
+      return group.run(() => receiveInboundTx(m));
     },
-    async applyStatus(u) {
-      return applyStatusTx.immediate(u);
+    applyStatus(u) {
+      return group.run(() => applyStatusTx(u));
     },
     async recordFallback(f) {
       s.fallbackInsert.run(f.messageSid, f.errorCode, f.errorUrl, iso(f.at));

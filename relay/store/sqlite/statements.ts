@@ -98,6 +98,15 @@ export function prepareStatements(db: Database.Database) {
               status_times = @statusTimes, updated_at = @updatedAt
         WHERE seq = @seq`,
     ),
+    // Same without `sid`: a column in SET makes SQLite rewrite its index entry even when the value is
+    // unchanged, and status callbacks (the hot path) never change the sid.
+    messageAdvance: db.prepare<{
+      seq: number; status: string; errorCode: number | null; errorMessage: string | null; statusTimes: string; updatedAt: string;
+    }>(
+      `UPDATE messages SET status = @status, error_code = @errorCode, error_message = @errorMessage,
+              status_times = @statusTimes, updated_at = @updatedAt
+        WHERE seq = @seq`,
+    ),
     // Phones first (messages_token_phone), then inbound rows after the cursor (messages_direction_seq).
     inboundSince: db.prepare<[number, string, number], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages

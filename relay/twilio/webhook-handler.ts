@@ -1,0 +1,86 @@
+/**
+ * Twilio's webhooks as one transport-free function: raw form in, status and body out. It is the hot
+ * path (signature check over the raw form, one durable write, an empty answer; slow work never
+ * happens here because Twilio gives up after 15 s and retries). Two thin adapters call it: the Hono
+ * routes (app.request in tests) and the server's direct node:http path, which skips building
+ * fetch-style Request/Response objects for the requests that arrive by the thousand.
+ */
+import type { Deps } from '../deps.ts';
+import { RelayError } from '../errors.ts';
+import { parseWith } from '../routes/parse-body.ts';
+import { applyStatusCallback } from '../services/apply-status.ts';
+import { receiveInbound } from '../services/receive-inbound.ts';
+import { parseForm, validateTwilioSignature } from './signature.ts';
+import { FallbackForm, formObject, InboundForm, StatusForm } from './webhook-forms.ts';
+
+export const WEBHOOK_PATHS = ['/twilio/inbound', '/twilio/status', '/twilio/fallback'] as const;
+export type WebhookPath = (typeof WEBHOOK_PATHS)[number];
+
+export interface WebhookRequest {
+  path: WebhookPath;
+  /** The raw query string including `?`, or ''. It is part of the signed URL. */
+  search: string;
+  contentType: string | undefined;
+  signature: string | undefined;
+  body: string;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: string | null;
+  contentType: string | null;
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+const TWIML: WebhookResponse = { status: 200, body: EMPTY_TWIML, contentType: 'text/xml; charset=utf-8' };
+const NO_CONTENT: WebhookResponse = { status: 204, body: null, contentType: null };
+
+export function isWebhookPath(path: string): path is WebhookPath {
+  return (WEBHOOK_PATHS as readonly string[]).includes(path);
+}
+
+export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promise<WebhookResponse> {
+  const tokens = [deps.config.twilio.authToken];
+  const base = deps.config.publicUrl;
+  const limit = deps.config.maxBodyBytes;
+
+  async function handle(req: WebhookRequest): Promise<WebhookResponse> {
+    if (!(req.contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      throw new RelayError('UNSUPPORTED_MEDIA_TYPE', 'Twilio webhooks are form-encoded (application/x-www-form-urlencoded).');
+    }
+    if (req.body.length > limit) throw new RelayError('PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${limit} bytes.`);
+    const fields = parseForm(req.body);
+    // PUBLIC_URL, never a URL rebuilt from Host or X-Forwarded-* headers, which a client controls.
+    if (!validateTwilioSignature(tokens, req.signature, base + req.path + req.search, fields)) {
+      deps.log.warn('webhook.signature_invalid', { path: req.path });
+      throw new RelayError('FORBIDDEN', 'Invalid X-Twilio-Signature for this URL. Check PUBLIC_URL and TWILIO_AUTH_TOKEN.');
+    }
+    const raw = formObject(fields);
+    switch (req.path) {
+      case '/twilio/inbound':
+        await receiveInbound(deps, parseWith(InboundForm, raw), raw);
+        return TWIML;
+      case '/twilio/status':
+        await applyStatusCallback(deps, parseWith(StatusForm, raw));
+        return NO_CONTENT;
+      case '/twilio/fallback': {
+        // Twilio calls the fallback URL when the primary failed: record why, and still keep the message.
+        const form = parseWith(FallbackForm, raw);
+        await deps.store.recordFallback({ messageSid: form.MessageSid, errorCode: form.ErrorCode ?? null, errorUrl: form.ErrorUrl ?? null, at: deps.clock().toISOString() });
+        deps.log.warn('webhook.fallback', { sid: form.MessageSid, errorCode: form.ErrorCode, errorUrl: form.ErrorUrl });
+        await receiveInbound(deps, form, raw);
+        return TWIML;
+      }
+    }
+  }
+
+  return async (req) => {
+    try {
+      return await handle(req);
+    } catch (err) {
+      const e = err instanceof RelayError ? err : new RelayError('INTERNAL', 'The webhook could not be stored; Twilio will retry.');
+      if (!(err instanceof RelayError)) deps.log.error('webhook.failed', { path: req.path, error: err instanceof Error ? err.message : String(err) });
+      return { status: e.status, body: JSON.stringify(e.toJSON()), contentType: 'application/json; charset=utf-8' };
+    }
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: every figure measured in one run on this machine, printed beside its goal and
+ * written to test/bench/results.md (which the README shows).
+ */
+import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { benchWebhookIngest } from './webhook-ingest.ts';
+
+const log = (s: string) => process.stderr.write(`  ${s}\n`);
+const rows: [string, string, string, string][] = [];
+const add = (what: string, value: string, goal: string, met: boolean | null) => {
+  rows.push([what, value, goal, met === null ? '—' : met ? 'met' : 'MISSED']);
+  process.stdout.write(`${what}: ${value} (goal ${goal})${met === false ? '  ← MISSED' : ''}\n`);
+};
+
+process.stderr.write('webhook ingest (signed status callbacks, durable SQLite write) vs bare node:http\n');
+const ingest = await benchWebhookIngest({ log });
+add('Webhook ingest, relay req/s', ingest.relay.rps.toFixed(0), '—', null);
+add('Webhook ingest, bare node:http req/s', ingest.bare.rps.toFixed(0), '—', null);
+add(`Webhook ingest ratio relay / bare node:http (median of ${ingest.rounds} rounds: ${ingest.ratios.map((r) => r.toFixed(2)).join(', ')})`, ingest.ratio.toFixed(2), '≥ 0.5', ingest.ratio >= 0.5);
+add('Webhook latency p50 / p99 (ms, 50 connections)', `${ingest.relay.p50} / ${ingest.relay.p99}`, '—', null);
+add('Twilio peak 2,000 msg/s × 3 callbacks = 6,000 req/s absorbed', `${(ingest.relay.rps / 6000).toFixed(2)}×`, '≥ 1×', ingest.relay.rps >= 6000);
+if (ingest.relay.non2xx || ingest.relay.errors) add('Webhook non-2xx / errors', `${ingest.relay.non2xx} / ${ingest.relay.errors}`, '0', false);
+add('Messages whose status the run moved (durable writes checked after)', `${ingest.applied} of ${ingest.messages}`, '—', null);
+
+const table = [
+  `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`,
+  '',
+  '| figure | value | goal | |',
+  '| --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+  '',
+].join('\n');
+writeFileSync(new URL('./results.md', import.meta.url), table);
+process.stdout.write('\nWritten to test/bench/results.md\n');
