@@ -5,13 +5,20 @@
 import { defineConfig } from 'vitest/config';
 import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
-import { makeManifest, type BuildTarget } from './extension/manifest.ts';
+import { CONTENT_SCRIPT_ENTRY, makeManifest, type BuildTarget } from './extension/manifest.ts';
 
 const target = (process.env.TARGET ?? 'chrome') as BuildTarget;
 const isTest = Boolean(process.env.VITEST);
 
 export default defineConfig({
-  plugins: isTest ? [preact()] : [preact(), crx({ manifest: makeManifest(target, { demo: process.env.PPW_DEMO === '1' }), browser: target })],
+  plugins: isTest
+    ? [preact()]
+    : [
+        preact(),
+        // One self-contained content script: no chunks for a CRM page to probe, and it also loads on
+        // hosts registered at run time, where web_accessible_resources would not reach.
+        crx({ manifest: makeManifest(target, { demo: process.env.PPW_DEMO === '1' }), browser: target, contentScripts: { standaloneFiles: [CONTENT_SCRIPT_ENTRY] } }),
+      ],
   define: {
     // Defaults baked into the `npm start` demo build only (see extension/options/storage.ts).
     __PPW_DEMO_RELAY_URL__: JSON.stringify(process.env.PPW_DEMO_RELAY_URL ?? ''),

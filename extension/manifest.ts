@@ -40,12 +40,12 @@ export function manifestFor(target: BuildTarget, opts: { demo: boolean }) {
       : { service_worker: BACKGROUND_ENTRY, type: 'module' as const };
   return {
     manifest_version: 3,
-    name: opts.demo ? 'WhatsApp for PinPoint (demo)' : 'WhatsApp for PinPoint',
+    name: 'WhatsApp for PinPoint',
     short_name: 'WA PinPoint',
     version: pkg.version,
     description: 'Send and track WhatsApp messages from Aritic PinPoint contact pages, through your team relay.',
     icons: ICONS,
-    action: { default_title: 'WhatsApp for PinPoint', default_icon: ICONS },
+    action: { default_title: opts.demo ? 'WhatsApp for PinPoint (demo build)' : 'WhatsApp for PinPoint', default_icon: ICONS },
     background,
     permissions: ['storage', 'alarms', 'scripting'],
     optional_host_permissions: [...OPTIONAL_HOST_PERMISSIONS],

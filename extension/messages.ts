@@ -14,6 +14,19 @@ export interface RelayFailure {
   status?: number;
 }
 
+/**
+ * What a content script may know of the settings: never the relay URL or the token, which stay in the
+ * background so nothing on the CRM page can read them.
+ */
+export interface PageSettings {
+  defaultCountry: string;
+  optInLabel: string;
+  /** contentSid → variable key → contact field. */
+  mappings: Record<string, Record<string, string>>;
+  /** Relay URL and token are set. */
+  configured: boolean;
+}
+
 export type Result<T> = { ok: true; data: T } | { ok: false; error: RelayFailure };
 
 export type Request =
@@ -23,7 +36,10 @@ export type Request =
   | { type: 'templates.list'; refresh?: boolean }
   | { type: 'message.send'; input: SendInput; idempotencyKey: string }
   | { type: 'replies.seen'; phone: string }
-  | { type: 'options.open' };
+  | { type: 'options.open' }
+  | { type: 'settings.page' }
+  /** The panel's dictionary for a locale; only English ships inside the content script. */
+  | { type: 'strings.panel'; locale: 'es' | 'pt' };
 
 export interface ResponseMap {
   me: Me;
@@ -33,6 +49,8 @@ export interface ResponseMap {
   'message.send': Message;
   'replies.seen': null;
   'options.open': null;
+  'settings.page': PageSettings;
+  'strings.panel': Record<string, string>;
 }
 
 export const WATCH_PORT = 'ppw-watch';

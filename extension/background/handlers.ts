@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { ConsentInput, E164, SendInput, type TemplateList } from '../../shared/api.ts';
-import type { Request, ResponseMap, Result } from '../messages.ts';
+import type { PageSettings, Request, ResponseMap, Result } from '../messages.ts';
+import { PANEL_STRINGS } from '../panel/strings-all.ts';
 import { failure, type RelayClient } from './relay-client.ts';
 
 export type RequestType = Request['type'];
@@ -20,9 +21,11 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message.send'), input: SendInput, idempotencyKey: z.string().min(8).max(200) }),
   z.object({ type: z.literal('replies.seen'), phone: z.string().min(1).max(40) }),
   z.object({ type: z.literal('options.open') }),
+  z.object({ type: z.literal('settings.page') }),
+  z.object({ type: z.literal('strings.panel'), locale: z.enum(['es', 'pt']) }),
 ]);
 
-export const REQUEST_TYPES: readonly RequestType[] = ['me', 'contact.get', 'consent.set', 'templates.list', 'message.send', 'replies.seen', 'options.open'];
+export const REQUEST_TYPES: readonly RequestType[] = ['me', 'contact.get', 'consent.set', 'templates.list', 'message.send', 'replies.seen', 'options.open', 'settings.page', 'strings.panel'];
 
 export function isRequestLike(message: unknown): message is { type: RequestType } {
   return (
@@ -37,6 +40,8 @@ export interface HandlerDeps {
   client: RelayClient;
   badge: { seen(phone: string): Promise<void> };
   openOptions: () => Promise<void>;
+  /** The page-safe part of the settings (no relay URL, no token). */
+  pageSettings: () => Promise<PageSettings>;
   now?: () => number;
   /** How long a template list is reused without asking the relay (the relay caches Twilio's list too). */
   templatesTtlMs?: number;
@@ -65,6 +70,8 @@ export function createHandlers(deps: HandlerDeps): Handlers & { clearCache(): vo
       await deps.badge.seen(req.phone);
       return { ok: true, data: null };
     },
+    'settings.page': async () => ({ ok: true, data: await deps.pageSettings() }),
+    'strings.panel': async (req) => ({ ok: true, data: PANEL_STRINGS[req.locale] }),
     'options.open': async () => {
       try {
         await deps.openOptions();

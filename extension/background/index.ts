@@ -8,6 +8,7 @@
  *   resumed with Last-Event-ID whenever the worker wakes; an alarm wakes it every minute).
  * - Content scripts for user-added hosts, registered when their optional host permission is granted.
  */
+import '../options/zod-jitless.ts';
 import browser from 'webextension-polyfill';
 import { E164 } from '../../shared/api.ts';
 import { WATCH_PORT, type WatchClientMessage } from '../messages.ts';
@@ -41,6 +42,10 @@ const handlers = createHandlers({
   client,
   badge,
   openOptions: () => browser.runtime.openOptionsPage(),
+  pageSettings: async () => {
+    const s = await getSettings();
+    return { defaultCountry: s.defaultCountry, optInLabel: s.optInLabel, mappings: s.mappings, configured: isConfigured(s) };
+  },
 });
 
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {

@@ -18,7 +18,8 @@ import {
   type SendInput,
 } from '../../shared/api.ts';
 import type { RelayFailure, Result } from '../messages.ts';
-import { normalizeRelayUrl, type Settings } from '../options/storage.ts';
+import type { Settings } from '../options/storage.ts';
+import { normalizeRelayUrl } from '../options/urls.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 

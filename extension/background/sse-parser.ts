@@ -37,6 +37,7 @@ export class SseParser {
   }
 
   push(chunk: string): void {
+    if (chunk === '') return;
     let text = chunk;
     if (!this.started && text.length > 0) {
       this.started = true;

@@ -8,7 +8,7 @@
  * It must be a standalone bundle (crx contentScripts.standaloneFiles): crxjs's default loader imports
  * chunks that are web-accessible only on the manifest's matches.
  */
-import { originToMatchPattern } from '../options/hosts.ts';
+import { originToMatchPattern } from '../options/urls.ts';
 
 export const USER_HOSTS_SCRIPT_ID = 'ppw-user-hosts';
 

@@ -4,8 +4,10 @@
  * script one self-contained file (crxjs loads content scripts as a standalone bundle).
  */
 import { normalizePhone, countryToIso } from '../../shared/phone.ts';
-import { loadSettings } from '../options/storage.ts';
+import type { PageSettings } from '../messages.ts';
+import { createExtensionBridge } from '../panel/bridge.ts';
 import { renderPanel } from '../panel/panel.tsx';
+import { LOCALE, setPanelStrings } from '../panel/strings.ts';
 import { findMountPoint, readContact } from './crm/pinpoint.ts';
 import { mountPanelHost } from './mount-panel.ts';
 import { watchContactPages } from './page-lifecycle.ts';
@@ -13,8 +15,17 @@ import { watchContactPages } from './page-lifecycle.ts';
 /** False once this copy of the script is orphaned by an extension reload or update. */
 const extensionAlive = (): boolean => Boolean(globalThis.chrome?.runtime?.id);
 
+const FALLBACK_SETTINGS: PageSettings = { defaultCountry: '', optInLabel: 'WhatsApp Opt-in', mappings: {}, configured: false };
+
 async function main(): Promise<void> {
-  const settings = await loadSettings();
+  // Settings come from the background: the content script never loads the token, nor zod and the polyfill.
+  const bridge = createExtensionBridge();
+  const [answer, strings] = await Promise.all([
+    bridge.request({ type: 'settings.page' }),
+    LOCALE === 'en' ? null : bridge.request({ type: 'strings.panel', locale: LOCALE }),
+  ]);
+  const settings = answer.ok ? answer.data : FALLBACK_SETTINGS;
+  if (strings?.ok) setPanelStrings(strings.data);
   watchContactPages({
     doc: document,
     win: window,
@@ -25,7 +36,7 @@ async function main(): Promise<void> {
       const country = countryToIso(contact.country) ? contact.country : settings.defaultCountry;
       const phones = contact.phones.map((p) => ({ kind: p.kind, raw: p.raw, e164: normalizePhone(p.raw, country) }));
       const { root } = mountPanelHost(document, findMountPoint(document), signal);
-      renderPanel(root, { contact, phones, settings }, signal);
+      renderPanel(root, { contact, phones, settings, bridge }, signal);
     },
   });
 }

@@ -2,6 +2,7 @@
  * The options page: relay connection, PinPoint hosts, default country, opt-in field label and
  * template variable mappings. All relay calls go through the background ('me', 'templates.list').
  */
+import './zod-jitless.ts';
 import { render } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { signal, computed, batch } from '@preact/signals';
@@ -9,7 +10,7 @@ import browser from 'webextension-polyfill';
 import type { Me, Template } from '../../shared/api.ts';
 import { pickLocale } from '../i18n.ts';
 import type { RelayFailure, Request, ResponseMap, Result } from '../messages.ts';
-import { originToMatchPattern, parseHostLines } from './hosts.ts';
+import { originToMatchPattern, parseHostLines } from './urls.ts';
 import {
   BUILTIN_CONTACT_FIELDS,
   loadSettings,

@@ -6,8 +6,12 @@
  * Evolving the shape: bump SETTINGS_VERSION and append a step to MIGRATIONS that turns version N−1 into N.
  * Unknown or invalid fields fall back to their defaults one by one, so a bad value never wipes the rest.
  */
+import './zod-jitless.ts';
 import browser from 'webextension-polyfill';
 import { z } from 'zod';
+import { normalizeRelayUrl } from './urls.ts';
+
+export { normalizeRelayUrl };
 
 /** A contact field a template variable can be filled from: a built-in one or a custom field's label. */
 export type ContactField = 'name' | 'firstName' | 'lastName' | 'email' | 'phone' | 'id' | (string & {});
@@ -40,20 +44,6 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   optInLabel: 'WhatsApp Opt-in',
   mappings: {},
 });
-
-/** "https://relay.example.com/" → "https://relay.example.com"; null when not an http(s) URL. */
-export function normalizeRelayUrl(value: string): string | null {
-  const text = value.trim();
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  if (url.username || url.password || url.search || url.hash) return null;
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
 
 const RelayUrl = z.string().transform((value, ctx) => {
   const normalized = normalizeRelayUrl(value);

@@ -3,7 +3,6 @@
  * live events arrive on a WATCH_PORT port. Content scripts never call the relay themselves
  * (Firefox would apply the CRM page's CSP to them, and the token must stay out of the page).
  */
-import browser from 'webextension-polyfill';
 import { WATCH_PORT, type Request, type ResponseMap, type Result, type WatchClientMessage, type WatchServerMessage } from '../messages.ts';
 
 export interface Bridge {
@@ -38,7 +37,16 @@ function failure(code: string, message: string): Result<never> {
   return { ok: false, error: { code, message } };
 }
 
-export function createExtensionBridge(runtime: RuntimeLike = browser.runtime as unknown as RuntimeLike): Bridge {
+/**
+ * The native runtime: Firefox's `browser` and Chrome MV3's `chrome` both return promises from
+ * sendMessage, so the panel skips webextension-polyfill (~3 KB gzipped of the content-script budget).
+ */
+function nativeRuntime(): RuntimeLike {
+  const g = globalThis as { browser?: { runtime?: unknown }; chrome?: { runtime?: unknown } };
+  return (g.browser?.runtime ?? g.chrome?.runtime) as RuntimeLike;
+}
+
+export function createExtensionBridge(runtime: RuntimeLike = nativeRuntime()): Bridge {
   return {
     async request(req) {
       try {

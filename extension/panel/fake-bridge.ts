@@ -78,6 +78,8 @@ export function createFakeBridge(initial: ContactState = makeContact(), template
 
   const defaults: { [T in Request['type']]: Handler<T> } = {
     me: () => ({ ok: true, data: { name: 'Ana', role: 'rep', simulated: false } }),
+    'strings.panel': () => ({ ok: true, data: {} }),
+    'settings.page': () => ({ ok: true, data: { defaultCountry: 'BR', optInLabel: 'WhatsApp Opt-in', mappings: {}, configured: true } }),
     'contact.get': () => ({ ok: true, data: structuredClone(contact) }),
     'consent.set': (req) => ({
       ok: true,

@@ -1,6 +1,6 @@
 /** What the mount (content script) hands the panel. */
 import type { PageContact } from '../contact.ts';
-import type { Settings } from '../options/storage.ts';
+import type { PageSettings } from '../messages.ts';
 import type { Bridge } from './bridge.ts';
 
 export interface PanelPhone {
@@ -14,7 +14,7 @@ export interface PanelPhone {
 export interface PanelProps {
   contact: PageContact;
   phones: PanelPhone[];
-  settings: Settings;
+  settings: PageSettings;
   /** Defaults to the extension background; tests pass an in-memory one. */
   bridge?: Bridge;
 }

@@ -2,13 +2,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ContactState } from '../../shared/api.ts';
 import type { PageContact } from '../contact.ts';
-import type { Settings } from '../options/storage.ts';
+import type { PageSettings } from '../messages.ts';
 import { createFakeBridge, makeContact, makeMessage, NOW, PHONE, TEMPLATE, type FakeBridge } from './fake-bridge.ts';
 import type { PanelPhone } from './panel-props.ts';
 import { renderPanel } from './panel.tsx';
 
-// The real bridge (not used here) imports the polyfill, which refuses to load outside an extension.
-vi.mock('webextension-polyfill', () => ({ default: { runtime: {} } }));
 
 const PAGE_CONTACT: PageContact = {
   crm: 'pinpoint',
@@ -20,10 +18,8 @@ const PAGE_CONTACT: PageContact = {
   optInField: null,
   fields: { City: 'São Paulo' },
 };
-const SETTINGS: Settings = {
-  relayUrl: 'http://127.0.0.1:8787',
-  token: 't',
-  hosts: [],
+const SETTINGS: PageSettings = {
+  configured: true,
   defaultCountry: 'BR',
   optInLabel: 'WhatsApp Opt-in',
   mappings: { [TEMPLATE.sid]: { '1': 'firstName' } },
@@ -157,7 +153,7 @@ describe('renderPanel', () => {
   });
 
   it('explains a failure and Retry sends once with the retry: key even when clicked twice', async () => {
-    const failed = makeMessage({ id: 'm9', sid: 'SM9', status: 'failed', errorCode: 63016, errorMessage: null, contentSid: TEMPLATE.sid, body: null, variables: { '1': 'Maria', '2': 'Monday' } });
+    const failed = makeMessage({ id: 'm9', sid: 'SM9', status: 'failed', errorCode: 63016, errorMessage: 'The 24-hour reply window is closed. Choose an approved template.', contentSid: TEMPLATE.sid, body: null, variables: { '1': 'Maria', '2': 'Monday' } });
     const fake = createFakeBridge(makeContact({ messages: [failed] }));
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
@@ -240,9 +236,13 @@ describe('renderPanel', () => {
     expect($('#wa-var-2-problem')?.textContent).toContain('Fill in this value');
     const send = $<HTMLButtonElement>('[data-testid=wa-template-send]')!;
     expect(send.disabled).toBe(true);
-    type($<HTMLInputElement>('#wa-var-2')!, 'line\nbreak');
+    // A text input drops pasted newlines by itself; a pasted tab gets through and must be named.
+    type($<HTMLInputElement>('#wa-var-2')!, 'Mon\tday');
     await flush();
-    expect($('#wa-var-2-problem')?.textContent).toContain('line breaks');
+    expect($('#wa-var-2-problem')?.textContent).toContain('line breaks and tabs');
+    type($<HTMLInputElement>('#wa-var-2')!, 'Mon      day');
+    await flush();
+    expect($('#wa-var-2-problem')?.textContent).toContain('4 spaces');
     type($<HTMLInputElement>('#wa-var-2')!, 'Monday');
     await flush();
     expect($('[data-testid=wa-template-preview]')?.textContent).toBe('Hi Maria, your appointment is on Monday.');

@@ -1,11 +1,14 @@
 /**
- * Every word the panel shows or announces (aria-labels included), in en, es and pt. English is the
- * source; the Dict<StringKey> types make a missing translation a compile error, and strings.test.ts
- * checks the same at run time. Placeholders are `{name}`; values are inserted as plain text.
+ * Every word the panel shows or announces (aria-labels included). English lives here and is the
+ * fallback; Spanish and Portuguese live in strings-es.ts and strings-pt.ts, which only the background
+ * bundles: the content script runs on every CRM page, so it carries one language and asks the
+ * background for the rep's own (setPanelStrings) before the panel renders. The Dict<StringKey> types
+ * make a missing translation a compile error, and strings.test.ts checks the same at run time.
+ * Placeholders are `{name}`; values are inserted as plain text.
  */
-import { createT, pickLocale, type Dict } from '../i18n.ts';
+import { pickLocale, type Dict, type Locale } from '../i18n.ts';
 
-const en = {
+export const EN = {
   panelLabel: 'WhatsApp',
   loading: 'Loading…',
   unknownContact: 'Unknown contact',
@@ -125,254 +128,23 @@ const en = {
   errGeneric: 'Something went wrong.',
 } as const;
 
-export type StringKey = keyof typeof en;
+export type StringKey = keyof typeof EN;
 
-const es: Dict<StringKey> = {
-  panelLabel: 'WhatsApp',
-  loading: 'Cargando…',
-  unknownContact: 'Contacto desconocido',
-  profileName: 'Nombre en WhatsApp: {name}',
-  phoneSwitcher: 'Número de WhatsApp',
-  phoneKindMobile: 'móvil',
-  phoneKindPhone: 'teléfono',
-  noUsableNumber: 'Ningún número de WhatsApp utilizable',
-  noPhoneOnPage: 'Este contacto no tiene número de teléfono en la página. Añade uno en el CRM para escribirle.',
-  unreadablePhone: '«{raw}» no se puede leer como número internacional. Añade el prefijo del país (+…) o el país del contacto, o elige un país por defecto en las opciones de la extensión.',
+export const LOCALE: Locale = pickLocale();
+let active: Partial<Dict<StringKey>> = {};
 
-  consentLabel: 'Consentimiento de WhatsApp',
-  consentUnknown: 'Consentimiento desconocido',
-  consentOptedIn: 'Aceptó recibir mensajes',
-  consentOptedOut: 'Se dio de baja',
-  consentSourceKeyword: 'por palabra clave',
-  consentSourceRep: 'registrado por un agente',
-  consentSourceImport: 'importado',
-  consentSourceTwilio: 'informado por WhatsApp',
-  consentDetails: '{source} · {by} · {at}',
-  consentEvidence: 'Prueba: {evidence}',
-  consentCrmDisagrees: 'El campo del CRM «{label}» dice «{value}», pero el relay tiene: {state}.',
-  recordOptIn: 'Registrar alta',
-  recordOptOut: 'Registrar baja',
-  evidenceOptIn: 'Prueba: cómo y cuándo aceptó el contacto',
-  evidenceOptOut: 'Prueba: cómo y cuándo pidió el contacto dejar de recibir mensajes',
-  evidencePlaceholder: 'p. ej. Aceptó en la llamada del 12 de mayo',
-  evidenceRequired: 'Describe la prueba (al menos 3 caracteres).',
-  save: 'Guardar',
-  saving: 'Guardando…',
-  cancel: 'Cancelar',
+/** Installs the rep's language (from the background); keys it lacks fall back to English. */
+export function setPanelStrings(dict: Partial<Record<string, string>>): void {
+  active = dict as Partial<Dict<StringKey>>;
+}
 
-  sessionLabel: 'Ventana de respuesta de 24 horas',
-  sessionOpen: 'Ventana de respuesta abierta',
-  sessionLeft: 'quedan {time}',
-  sessionClosed: 'Ventana cerrada · Solo plantillas',
-  sessionNever: 'Aún sin respuesta · Solo plantillas',
-  sessionClosedWhy: 'WhatsApp solo permite texto libre dentro de las 24 horas siguientes al último mensaje del contacto.',
-
-  templatesTitle: 'Plantillas',
-  templatesRefresh: 'Actualizar',
-  templatesRefreshLabel: 'Actualizar la lista de plantillas desde Twilio',
-  templatesRefreshing: 'Actualizando…',
-  templatesSearch: 'Buscar plantillas',
-  templatesNone: 'No hay plantillas aprobadas.',
-  templatesNoMatch: 'Ninguna plantilla coincide con «{query}».',
-  templatesFetchedAt: 'Actualizado {time}',
-  templateVariable: 'Variable {key}',
-  templateMappedFrom: 'de {field}',
-  templatePreview: 'Vista previa',
-  templateSend: 'Enviar plantilla',
-  problemEmpty: 'Rellena este valor: WhatsApp rechaza variables vacías.',
-  problemNewline: 'Quita los saltos de línea y tabulaciones: WhatsApp no los permite en variables.',
-  problemSpaces: 'No más de 4 espacios seguidos.',
-  problemTooLong: 'Demasiado largo: como máximo 1024 caracteres.',
-  reasonConsentUnknown: 'Registra el consentimiento del contacto antes de enviar una plantilla.',
-  reasonOptedOut: 'El contacto se dio de baja: no se puede enviar nada hasta que vuelva a darse de alta.',
-  reasonFixVariables: 'Corrige primero los valores marcados.',
-  reasonNoTemplate: 'Elige una plantilla.',
-  reasonLoading: 'Esperando el estado del contacto…',
-  sending: 'Enviando…',
-
-  composerLabel: 'Mensaje',
-  composerHint: '{keys} para enviar',
-  composerCount: '{count}/{max}',
-  composerSend: 'Enviar',
-  composerPreview: 'Vista previa',
-  reasonEmpty: 'Escribe un mensaje.',
-  reasonTooLong: 'Demasiado largo: los mensajes de WhatsApp tienen como máximo {max} caracteres.',
-  composerClosed: 'La ventana de respuesta de 24 horas está cerrada: WhatsApp solo permite plantillas aprobadas hasta que el contacto vuelva a escribir.',
-  composerOptedOut: 'El contacto se dio de baja: el texto libre y las plantillas están bloqueados hasta que vuelva a darse de alta.',
-  useTemplate: 'Elegir una plantilla',
-
-  conversationLabel: 'Conversación',
-  conversationEmpty: 'Aún no hay mensajes. Empieza la conversación con una plantilla aprobada.',
-  inbound: 'Del contacto',
-  outbound: 'Enviado por {rep}',
-  outboundNoRep: 'Enviado',
-  templateMessage: 'Plantilla {name}',
-  tickPending: 'Enviando',
-  tickSent: 'Enviado',
-  tickDelivered: 'Entregado',
-  tickRead: 'Leído',
-  tickFailed: 'Falló',
-  tickReceived: 'Recibido',
-  statusTime: '{status} {time}',
-  failedUnknown: 'WhatsApp no entregó este mensaje.',
-  retry: 'Reintentar',
-  retryLabel: 'Enviar este mensaje de nuevo',
-  retrying: 'Reintentando…',
-  retried: 'Reenviado',
-
-  simulated: 'Simulador: los mensajes son simulados y nunca llegan a WhatsApp.',
-  sandbox: 'Sandbox de Twilio: el contacto debe enviar primero «{hint}» al {number}.',
-  sandboxLink: 'Abrir un chat de WhatsApp para unirse',
-  offline: 'Sin conexión: las actualizaciones en vivo están en pausa. Reintentando…',
-  reconnecting: 'Reconectando las actualizaciones en vivo…',
-  dismiss: 'Cerrar',
-  openOptions: 'Abrir opciones',
-  relaySaid: 'Relay: {message}',
-
-  errCONSENT_REQUIRED: 'Este contacto no ha aceptado recibir mensajes de WhatsApp. Registra su consentimiento, con prueba, antes de enviar una plantilla.',
-  errCONSENT_OPTED_OUT: 'Este contacto se dio de baja de los mensajes de WhatsApp. No se puede enviar nada hasta que vuelva a darse de alta (por ejemplo, respondiendo START).',
-  errSESSION_CLOSED: 'La ventana de respuesta de 24 horas está cerrada. El texto libre solo se permite dentro de las 24 horas siguientes al último mensaje del contacto: envía una plantilla aprobada.',
-  errTEMPLATE_NOT_APPROVED: 'Esta plantilla no está aprobada por WhatsApp. Actualiza la lista y elige una aprobada.',
-  errTWILIO_REJECTED: 'Twilio rechazó el mensaje.',
-  errTWILIO_UNAVAILABLE: 'No se puede contactar con Twilio en este momento. Inténtalo de nuevo en un minuto.',
-  errRATE_LIMITED: 'Demasiados mensajes a la vez. Espera un momento e inténtalo de nuevo.',
-  errUNAUTHORIZED: 'El relay no aceptó tu token de acceso. Revísalo en las opciones de la extensión.',
-  errFORBIDDEN: 'Tu token de acceso no permite hacer esto.',
-  errNOT_FOUND: 'El relay no encontró lo solicitado.',
-  errVALIDATION_FAILED: 'El relay rechazó la solicitud porque algo no es válido.',
-  errIDEMPOTENCY_CONFLICT: 'Ya se hizo un envío con la misma clave pero distinto contenido. Inténtalo de nuevo.',
-  errNOT_CONFIGURED: 'La extensión aún no está configurada: introduce la URL del relay y el token de acceso en las opciones.',
-  errOFFLINE: 'No se puede contactar con el relay. Revisa tu conexión; el panel sigue intentándolo.',
-  errBAD_RESPONSE: 'El relay dio una respuesta que la extensión no entiende.',
-  errGeneric: 'Algo salió mal.',
-};
-
-const pt: Dict<StringKey> = {
-  panelLabel: 'WhatsApp',
-  loading: 'Carregando…',
-  unknownContact: 'Contato desconhecido',
-  profileName: 'Nome no WhatsApp: {name}',
-  phoneSwitcher: 'Número de WhatsApp',
-  phoneKindMobile: 'celular',
-  phoneKindPhone: 'telefone',
-  noUsableNumber: 'Nenhum número de WhatsApp utilizável',
-  noPhoneOnPage: 'Este contato não tem número de telefone na página. Adicione um no CRM para enviar mensagens.',
-  unreadablePhone: '“{raw}” não pode ser lido como número internacional. Adicione o código do país (+…) ou o país do contato, ou defina um país padrão nas opções da extensão.',
-
-  consentLabel: 'Consentimento do WhatsApp',
-  consentUnknown: 'Consentimento desconhecido',
-  consentOptedIn: 'Aceitou receber mensagens',
-  consentOptedOut: 'Descadastrado',
-  consentSourceKeyword: 'por palavra-chave',
-  consentSourceRep: 'registrado por um atendente',
-  consentSourceImport: 'importado',
-  consentSourceTwilio: 'informado pelo WhatsApp',
-  consentDetails: '{source} · {by} · {at}',
-  consentEvidence: 'Evidência: {evidence}',
-  consentCrmDisagrees: 'O campo do CRM “{label}” diz “{value}”, mas o relay tem: {state}.',
-  recordOptIn: 'Registrar aceite',
-  recordOptOut: 'Registrar descadastro',
-  evidenceOptIn: 'Evidência: como e quando o contato aceitou',
-  evidenceOptOut: 'Evidência: como e quando o contato pediu para parar',
-  evidencePlaceholder: 'ex.: Aceitou na ligação de 12 de maio',
-  evidenceRequired: 'Descreva a evidência (pelo menos 3 caracteres).',
-  save: 'Salvar',
-  saving: 'Salvando…',
-  cancel: 'Cancelar',
-
-  sessionLabel: 'Janela de resposta de 24 horas',
-  sessionOpen: 'Janela de resposta aberta',
-  sessionLeft: 'faltam {time}',
-  sessionClosed: 'Janela fechada · Somente modelos',
-  sessionNever: 'Ainda sem resposta · Somente modelos',
-  sessionClosedWhy: 'O WhatsApp só permite texto livre até 24 horas após a última mensagem do contato.',
-
-  templatesTitle: 'Modelos',
-  templatesRefresh: 'Atualizar',
-  templatesRefreshLabel: 'Atualizar a lista de modelos a partir do Twilio',
-  templatesRefreshing: 'Atualizando…',
-  templatesSearch: 'Buscar modelos',
-  templatesNone: 'Nenhum modelo aprovado.',
-  templatesNoMatch: 'Nenhum modelo corresponde a “{query}”.',
-  templatesFetchedAt: 'Atualizado {time}',
-  templateVariable: 'Variável {key}',
-  templateMappedFrom: 'de {field}',
-  templatePreview: 'Pré-visualização',
-  templateSend: 'Enviar modelo',
-  problemEmpty: 'Preencha este valor: o WhatsApp rejeita variáveis vazias.',
-  problemNewline: 'Remova quebras de linha e tabulações: o WhatsApp não as permite em variáveis.',
-  problemSpaces: 'No máximo 4 espaços seguidos.',
-  problemTooLong: 'Longo demais: no máximo 1024 caracteres.',
-  reasonConsentUnknown: 'Registre o aceite do contato antes de enviar um modelo.',
-  reasonOptedOut: 'O contato se descadastrou: nada pode ser enviado até que ele aceite de novo.',
-  reasonFixVariables: 'Corrija primeiro os valores destacados.',
-  reasonNoTemplate: 'Escolha um modelo.',
-  reasonLoading: 'Aguardando o estado do contato…',
-  sending: 'Enviando…',
-
-  composerLabel: 'Mensagem',
-  composerHint: '{keys} para enviar',
-  composerCount: '{count}/{max}',
-  composerSend: 'Enviar',
-  composerPreview: 'Pré-visualização',
-  reasonEmpty: 'Digite uma mensagem.',
-  reasonTooLong: 'Longa demais: mensagens do WhatsApp têm no máximo {max} caracteres.',
-  composerClosed: 'A janela de resposta de 24 horas está fechada: o WhatsApp só permite modelos aprovados até o contato escrever de novo.',
-  composerOptedOut: 'O contato se descadastrou: texto livre e modelos estão bloqueados até que ele aceite de novo.',
-  useTemplate: 'Escolher um modelo',
-
-  conversationLabel: 'Conversa',
-  conversationEmpty: 'Nenhuma mensagem ainda. Comece a conversa com um modelo aprovado.',
-  inbound: 'Do contato',
-  outbound: 'Enviada por {rep}',
-  outboundNoRep: 'Enviada',
-  templateMessage: 'Modelo {name}',
-  tickPending: 'Enviando',
-  tickSent: 'Enviada',
-  tickDelivered: 'Entregue',
-  tickRead: 'Lida',
-  tickFailed: 'Falhou',
-  tickReceived: 'Recebida',
-  statusTime: '{status} {time}',
-  failedUnknown: 'O WhatsApp não entregou esta mensagem.',
-  retry: 'Tentar de novo',
-  retryLabel: 'Enviar esta mensagem de novo',
-  retrying: 'Tentando de novo…',
-  retried: 'Reenviada',
-
-  simulated: 'Simulador: as mensagens são simuladas e nunca chegam ao WhatsApp.',
-  sandbox: 'Sandbox do Twilio: o contato precisa primeiro enviar “{hint}” para {number}.',
-  sandboxLink: 'Abrir uma conversa no WhatsApp para entrar',
-  offline: 'Sem conexão: as atualizações ao vivo estão pausadas. Tentando de novo…',
-  reconnecting: 'Reconectando as atualizações ao vivo…',
-  dismiss: 'Fechar',
-  openOptions: 'Abrir opções',
-  relaySaid: 'Relay: {message}',
-
-  errCONSENT_REQUIRED: 'Este contato não aceitou receber mensagens do WhatsApp. Registre o aceite, com evidência, antes de enviar um modelo.',
-  errCONSENT_OPTED_OUT: 'Este contato se descadastrou das mensagens do WhatsApp. Nada pode ser enviado até que ele aceite de novo (por exemplo, respondendo START).',
-  errSESSION_CLOSED: 'A janela de resposta de 24 horas está fechada. Texto livre só é permitido até 24 horas após a última mensagem do contato: envie um modelo aprovado.',
-  errTEMPLATE_NOT_APPROVED: 'Este modelo não está aprovado pelo WhatsApp. Atualize a lista e escolha um aprovado.',
-  errTWILIO_REJECTED: 'O Twilio recusou a mensagem.',
-  errTWILIO_UNAVAILABLE: 'Não é possível falar com o Twilio agora. Tente de novo em um minuto.',
-  errRATE_LIMITED: 'Mensagens demais de uma vez. Aguarde um momento e tente de novo.',
-  errUNAUTHORIZED: 'O relay não aceitou seu token de acesso. Confira-o nas opções da extensão.',
-  errFORBIDDEN: 'Seu token de acesso não permite fazer isso.',
-  errNOT_FOUND: 'O relay não encontrou o que foi pedido.',
-  errVALIDATION_FAILED: 'O relay recusou o pedido porque algo nele não é válido.',
-  errIDEMPOTENCY_CONFLICT: 'Já foi feito um envio com a mesma chave e conteúdo diferente. Tente de novo.',
-  errNOT_CONFIGURED: 'A extensão ainda não está configurada: informe a URL do relay e o token de acesso nas opções.',
-  errOFFLINE: 'Não é possível falar com o relay. Verifique sua conexão; o painel continua tentando.',
-  errBAD_RESPONSE: 'O relay deu uma resposta que a extensão não entende.',
-  errGeneric: 'Algo deu errado.',
-};
-
-export const STRINGS = { en, es, pt } as const;
-export const LOCALE = pickLocale();
-export const t = createT<StringKey>(STRINGS, LOCALE);
+export function t(key: StringKey, params?: Record<string, string | number>): string {
+  const text = active[key] ?? EN[key] ?? key;
+  return params ? text.replace(/\{(\w+)\}/g, (m, p: string) => (p in params ? String(params[p]) : m)) : text;
+}
 
 /** The plain-words explanation for a relay/background error code, or null when the code has none. */
 export function errorKey(code: string): StringKey | null {
   const key = `err${code}`;
-  return key in en ? (key as StringKey) : null;
+  return key in EN ? (key as StringKey) : null;
 }

@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+// @vitest-environment-options {"url":"https://acme.ariticapp.com/","settings":{"handleDisabledFileLoadingAsSuccess":true,"disableJavaScriptFileLoading":true}}
 import { describe, expect, test } from 'vitest';
 import { FIXTURES, ORIGIN, fixtureUrl, parseFixture, type FixtureName } from '../../../test/fixtures/pinpoint/fixtures.ts';
 import { detectContactPage, findMountPoint, isContactPath, isContactsListPath, readContact, readDomContactId } from './pinpoint.ts';
@@ -80,6 +81,14 @@ describe('detectContactPage on every fixture', () => {
     expect(detectContactPage(parseFixture('company-view.html'), url('/ma/s/contacts/view/12'))).toBeNull();
     expect(detectContactPage(parseFixture('contact-edit.html'), url('/ma/s/contacts/view/42'))).toBeNull();
     expect(detectContactPage(parseFixture('contacts-list.html'), url('/ma/s/contacts/view/42'))).toBeNull();
+  });
+
+  test('mid-swap, an empty #app-content is not a contact page even if a .content-body exists elsewhere (modal)', () => {
+    const doc = parseFixture('m5-contact.html');
+    const body = doc.querySelector('#app-content > .content-body');
+    if (!body) throw new Error('no .content-body');
+    doc.getElementById('MauticSharedModal')?.append(body);
+    expect(detectContactPage(doc, url('/ma/s/contacts/view/42'))).toBeNull();
   });
 
   test('URL id ≠ DOM id is a mid-swap mismatch', () => {

@@ -23,10 +23,13 @@ export function isContactsListPath(pathname: string): boolean {
 
 /**
  * The swapped part of the page. `#app-content` persists across in-page navigation; its `.content-body` child is
- * replaced. The bare `.content-body` fallback is for skins that renamed the wrapper.
+ * replaced. While `#app-content` exists nothing outside it counts (a modal's markup must not pass for the page, and
+ * an empty `#app-content` is a swap in progress); the bare `.content-body` is for skins without the wrapper.
  */
 export function findContentBody(doc: Document): Element | null {
-  return doc.querySelector('#app-content > .content-body') ?? doc.querySelector('#app-content .content-body') ?? doc.querySelector('.content-body');
+  const app = doc.getElementById('app-content');
+  if (app) return app.querySelector(':scope > .content-body') ?? app.querySelector('.content-body');
+  return doc.querySelector('.content-body');
 }
 
 /** The main two-column grid. The page header holds its own `.box-layout` up to M5.1, hence the child combinator. */

@@ -3,10 +3,10 @@
  * (the state merges statuses through advanceStatus). A failure shows why and offers a real Retry.
  */
 import { useLayoutEffect, useRef } from 'preact/hooks';
-import { MESSAGE_STATUSES, type Message, type MessageStatus, type Template } from '../../../shared/api.ts';
-import { tickFor, type Tick } from '../../../shared/message-status.ts';
+// Type-only: a value import from api.ts would pull zod into the content script.
+import type { Message, MessageStatus, Template } from '../../../shared/api.ts';
+import { STATUS_RANK, tickFor, type Tick } from '../../../shared/message-status.ts';
 import { renderTemplate } from '../../../shared/templates.ts';
-import { explainTwilioError } from '../../../shared/twilio-errors.ts';
 import { formatTime } from '../format-time.ts';
 import type { PanelState } from '../state.ts';
 import { t, type StringKey } from '../strings.ts';
@@ -34,7 +34,7 @@ function statusTitle(m: Message, now: Date): string {
   return Object.entries(m.statusTimes)
     .sort(([, a], [, b]) => a.localeCompare(b))
     .map(([status, at]) => {
-      const known = (MESSAGE_STATUSES as readonly string[]).includes(status);
+      const known = Object.hasOwn(STATUS_RANK, status);
       const label = known ? t(TICK[tickFor(status as MessageStatus)].key) : status;
       return t('statusTime', { status: label, time: formatTime(at, now) });
     })
@@ -50,7 +50,7 @@ function Bubble({ m, state }: { m: Message; state: PanelState }) {
   const retried = state.retried.value.has(m.id);
   const info = TICK[tick];
   const explanation = tick === 'failed'
-    ? m.errorMessage || explainTwilioError(m.errorCode) || t('failedUnknown')
+    ? m.errorMessage || t('failedUnknown')
     : null;
 
   return (

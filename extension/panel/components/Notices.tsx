@@ -4,7 +4,6 @@
  */
 import type { PanelState, PanelError } from '../state.ts';
 import { errorKey, t } from '../strings.ts';
-import { explainTwilioError } from '../../../shared/twilio-errors.ts';
 
 /** The options page fixes these; offer a button instead of making the rep hunt for it. */
 const NEEDS_OPTIONS = new Set(['NOT_CONFIGURED', 'UNAUTHORIZED']);
@@ -12,13 +11,12 @@ const NEEDS_OPTIONS = new Set(['NOT_CONFIGURED', 'UNAUTHORIZED']);
 function ErrorBanner({ error, state }: { error: PanelError; state: PanelState }) {
   const key = errorKey(error.code);
   const plain = key ? t(key) : t('errGeneric');
-  const twilio = error.twilioCode ? explainTwilioError(error.twilioCode) : '';
   const detail = error.message && error.message !== plain ? error.message : '';
   return (
     <div class="banner error" data-testid="wa-error" data-code={error.code}>
       <p>{plain}</p>
-      {twilio && twilio !== detail ? <p class="small">{twilio} ({error.twilioCode})</p> : null}
-      {detail ? <p class="small muted">{t('relaySaid', { message: detail })}</p> : null}
+      {/* The relay's message already carries Twilio's explanation (shared/twilio-errors.ts, on the relay). */}
+      {detail ? <p class="small muted">{t('relaySaid', { message: detail })}{error.twilioCode ? ` (${error.twilioCode})` : ''}</p> : null}
       <div class="row">
         {NEEDS_OPTIONS.has(error.code) ? (
           <button type="button" class="btn small-btn" data-testid="wa-open-options" onClick={() => void state.actions.openOptions()}>

@@ -8,7 +8,7 @@ import { useState } from 'preact/hooks';
 import type { Template } from '../../../shared/api.ts';
 import { extractVariables, renderTemplate, validateVariables, type VariableIssue } from '../../../shared/templates.ts';
 import type { PageContact } from '../../contact.ts';
-import type { Settings } from '../../options/storage.ts';
+import type { PageSettings } from '../../messages.ts';
 import { formatTime } from '../format-time.ts';
 import { prefillVariables } from '../prefill-variables.ts';
 import type { PanelState } from '../state.ts';
@@ -35,7 +35,7 @@ export function templateKeys(template: Template): string[] {
 interface Props {
   state: PanelState;
   contact: PageContact;
-  settings: Settings;
+  settings: Pick<PageSettings, 'mappings'>;
   searchRef?: Ref<HTMLInputElement>;
 }
 

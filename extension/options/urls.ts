@@ -1,4 +1,6 @@
 /**
+ * Pure URL helpers shared by the options page, the background and the content script (no browser APIs).
+ *
  * User-added PinPoint/Mautic hosts: one origin per line in the options, stored as origins
  * ("https://crm.example.com"), granted as optional host permissions and registered as content-script
  * match patterns ("https://crm.example.com/*"). Pure: shared by the options page and the background.
@@ -45,4 +47,18 @@ export function parseHostLines(text: string): ParsedHosts {
 export function originToMatchPattern(origin: string): string {
   const url = new URL(origin);
   return `${url.protocol}//${url.hostname}/*`;
+}
+
+/** "https://relay.example.com/" → "https://relay.example.com"; null when not an http(s) URL (or with credentials, query or hash). */
+export function normalizeRelayUrl(value: string): string | null {
+  const text = value.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password || url.search || url.hash) return null;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

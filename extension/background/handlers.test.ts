@@ -1,0 +1,92 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { Result } from '../messages.ts';
+import { createHandlers, handleMessage, isRequestLike } from './handlers.ts';
+import type { RelayClient } from './relay-client.ts';
+import { sampleContact, sampleMessage } from './test-server.ts';
+
+function setup() {
+  let now = 0;
+  const templates = { templates: [], fetchedAt: '2025-01-01T00:00:00.000Z', simulated: true };
+  const me = vi.fn(async (): Promise<Result<{ name: string; role: 'rep'; simulated: boolean }>> => ({ ok: true, data: { name: 'Ana', role: 'rep', simulated: true } }));
+  const client = {
+    me,
+    contact: vi.fn(async () => ({ ok: true, data: sampleContact }) as const),
+    setConsent: vi.fn(async () => ({ ok: true, data: sampleContact.consent }) as const),
+    templates: vi.fn(async () => ({ ok: true, data: templates }) as const),
+    send: vi.fn(async () => ({ ok: true, data: sampleMessage }) as const),
+  } satisfies Record<keyof RelayClient, unknown>;
+  const badge = { seen: vi.fn(async () => undefined) };
+  const openOptions = vi.fn(async () => undefined);
+  const handlers = createHandlers({ client: client as unknown as RelayClient, badge, openOptions, pageSettings: async () => ({ defaultCountry: 'BR', optInLabel: 'WhatsApp Opt-in', mappings: {}, configured: true }), now: () => now, templatesTtlMs: 1000 });
+  return { handlers, client, badge, openOptions, advance: (ms: number) => (now += ms) };
+}
+
+describe('background handlers', () => {
+  it('dispatches each request type to the relay client', async () => {
+    const { handlers, client, badge, openOptions } = setup();
+    expect(await handleMessage(handlers, { type: 'me' })).toMatchObject({ ok: true, data: { name: 'Ana' } });
+    await handleMessage(handlers, { type: 'contact.get', phone: '+5511987654321', pinpointId: '42' });
+    expect(client.contact).toHaveBeenCalledWith('+5511987654321', '42');
+    await handleMessage(handlers, { type: 'consent.set', phone: '+5511987654321', input: { state: 'opted_in', evidence: 'Signed form' } });
+    expect(client.setConsent).toHaveBeenCalledWith('+5511987654321', { state: 'opted_in', evidence: 'Signed form' });
+    const input = { to: '+5511987654321', contentSid: 'HX0123456789abcdef0123456789abcdef', variables: { '1': 'Ana' } };
+    await handleMessage(handlers, { type: 'message.send', input, idempotencyKey: 'key-0000001' });
+    expect(client.send).toHaveBeenCalledWith(input, 'key-0000001');
+    expect(await handleMessage(handlers, { type: 'replies.seen', phone: '+5511987654321' })).toEqual({ ok: true, data: null });
+    expect(badge.seen).toHaveBeenCalledWith('+5511987654321');
+    expect(await handleMessage(handlers, { type: 'options.open' })).toEqual({ ok: true, data: null });
+    // The page-safe settings never carry the relay URL or the token.
+    const page = await handleMessage(handlers, { type: 'settings.page' });
+    expect(page).toEqual({ ok: true, data: { defaultCountry: 'BR', optInLabel: 'WhatsApp Opt-in', mappings: {}, configured: true } });
+    const pt = await handleMessage(handlers, { type: 'strings.panel', locale: 'pt' });
+    expect(pt).toMatchObject({ ok: true, data: { errGeneric: 'Algo deu errado.' } });
+    expect(await handleMessage(handlers, { type: 'strings.panel', locale: 'de' })).toMatchObject({ ok: false });
+    expect(openOptions).toHaveBeenCalled();
+  });
+
+  it('caches the template list briefly unless asked to refresh', async () => {
+    const { handlers, client, advance } = setup();
+    await handleMessage(handlers, { type: 'templates.list' });
+    await handleMessage(handlers, { type: 'templates.list' });
+    expect(client.templates).toHaveBeenCalledTimes(1);
+    await handleMessage(handlers, { type: 'templates.list', refresh: true });
+    expect(client.templates).toHaveBeenLastCalledWith(true);
+    advance(2000);
+    await handleMessage(handlers, { type: 'templates.list' });
+    expect(client.templates).toHaveBeenCalledTimes(3);
+    handlers.clearCache();
+    await handleMessage(handlers, { type: 'templates.list' });
+    expect(client.templates).toHaveBeenCalledTimes(4);
+  });
+
+  it('refuses malformed requests with VALIDATION_FAILED and never calls the relay', async () => {
+    const { handlers, client } = setup();
+    const bad: unknown[] = [
+      { type: 'contact.get', phone: '011 9876' },
+      { type: 'message.send', input: { to: '+5511987654321', body: '' }, idempotencyKey: 'key-0000001' },
+      { type: 'message.send', input: { to: '+5511987654321', body: 'hi' } },
+      { type: 'consent.set', phone: '+5511987654321', input: { state: 'opted_in', evidence: '' } },
+      { type: 'nope' },
+      null,
+    ];
+    for (const message of bad) {
+      const result = (await handleMessage(handlers, message)) as Result<unknown>;
+      expect(result.ok, JSON.stringify(message)).toBe(false);
+      expect(result.ok === false && result.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect(client.contact).not.toHaveBeenCalled();
+    expect(client.send).not.toHaveBeenCalled();
+  });
+
+  it('turns a thrown error into a Result', async () => {
+    const { handlers, client } = setup();
+    client.me.mockRejectedValueOnce(new Error('boom'));
+    expect(await handleMessage(handlers, { type: 'me' })).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'boom' } });
+  });
+
+  it('recognises only protocol messages', () => {
+    expect(isRequestLike({ type: 'me' })).toBe(true);
+    expect(isRequestLike({ type: 'watch' })).toBe(false);
+    expect(isRequestLike('me')).toBe(false);
+  });
+});
