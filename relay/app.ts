@@ -52,6 +52,13 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
   });
 
   const v1 = new Hono<AppEnv>();
+  if (deps.twilio.simulated) {
+    // Every answer says it plainly: nothing in simulator mode reaches WhatsApp.
+    v1.use('*', async (c, next) => {
+      await next();
+      c.header('X-Relay-Mode', 'simulator (messages are simulated; nothing is sent to WhatsApp)');
+    });
+  }
   v1.use('*', cors({ origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null), allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'], allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'], maxAge: 600 }));
   v1.use('*', bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: () => { throw new RelayError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`); } }));
   v1.use('*', apiAuth(deps));

@@ -23,7 +23,8 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LOG_BODIES: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
-  SIM_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(600),
+  // Slow enough to watch the ticks move (sent at 1.5 s, delivered at 3 s, read at 6 s).
+  SIM_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
 });
 
 export interface Config {

@@ -53,6 +53,7 @@ describe('tokens', () => {
   it('/v1/me says who and which role, and that messages are simulated', async () => {
     const res = await relay.api('/v1/me', { token: await relay.token('manager', 'Mona Manager') });
     expect(await res.json()).toEqual({ name: 'Mona Manager', role: 'manager', simulated: true });
+    expect(res.headers.get('x-relay-mode')).toMatch(/^simulator/);
   });
 });
 
