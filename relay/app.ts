@@ -42,6 +42,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
 
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: opts.demo ? undefined : { defaultSrc: ["'none'"] } }));
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/readyz', async (c) => {
     try {
       await deps.store.ping();

@@ -233,9 +233,15 @@ describe('renderPanel', () => {
     await flush();
     const first = $<HTMLInputElement>('#wa-var-1')!;
     expect(first.value).toBe('Maria');
-    expect($('#wa-var-2-problem')?.textContent).toContain('Fill in this value');
+    // Nothing is flagged before the rep touches the field, but Send already says why it waits,
+    // and the preview shows the gap as its placeholder.
+    expect($('#wa-var-2-problem')).toBeNull();
     const send = $<HTMLButtonElement>('[data-testid=wa-template-send]')!;
     expect(send.disabled).toBe(true);
+    expect($('[data-testid=wa-template-preview]')?.textContent).toContain('{{2}}');
+    $<HTMLInputElement>('#wa-var-2')!.dispatchEvent(new Event('blur'));
+    await flush();
+    expect($('#wa-var-2-problem')?.textContent).toContain('Fill in this value');
     // A text input drops pasted newlines by itself; a pasted tab gets through and must be named.
     type($<HTMLInputElement>('#wa-var-2')!, 'Mon\tday');
     await flush();

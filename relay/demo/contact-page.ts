@@ -144,7 +144,7 @@ export function page(title: string, body: string): string {
 <div id="app-main"><header id="app-header"><span>Aritic PinPoint — demo CRM served by the relay</span><span class="sim-flag">Simulated WhatsApp: nothing leaves this machine</span></header>
 <section id="app-content">${body}</section></div></section>
 <form id="demo-phone-form" hidden></form>
-<div id="demo-phone" role="region" aria-label="Simulated contact's phone"><strong>📱 The contact's phone (simulated)</strong>
+<div id="demo-phone" role="region" aria-label="Simulated contact's phone"><strong>The contact's phone (simulated)</strong>
 <form id="demo-reply"><label for="demo-reply-body">Reply as the contact on this page</label><textarea id="demo-reply-body" name="body" placeholder="Try: Hi! or STOP"></textarea><button type="submit">Send as contact</button></form>
 <div id="demo-reply-result" aria-live="polite"></div></div>
 <script>${NAV_SCRIPT}</script></body></html>`;

@@ -43,6 +43,8 @@ export function TemplatePicker({ state, contact, settings, searchRef }: Props) {
   const [query, setQuery] = useState('');
   const [selectedSid, setSelectedSid] = useState<string | null>(null);
   const [values, setValues] = useState<Record<string, string>>({});
+  // A field's problem shows once the rep has typed in it or left it, not the moment a template is picked.
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
 
   const templates = state.templates.value;
   const q = query.trim().toLowerCase();
@@ -52,7 +54,8 @@ export function TemplatePicker({ state, contact, settings, searchRef }: Props) {
   const selected = templates.find((tpl) => tpl.sid === selectedSid) ?? null;
   const keys = selected ? templateKeys(selected) : [];
   const issues = selected ? validateVariables(keys, values).filter((i) => i.problem !== 'unknown') : [];
-  const issueFor = (key: string) => issues.find((i) => i.key === key);
+  const issueFor = (key: string) => (touched.has(key) ? issues.find((i) => i.key === key) : undefined);
+  const touch = (key: string) => setTouched((prev) => (prev.has(key) ? prev : new Set(prev).add(key)));
   const block = state.templateBlock.value;
   const sending = state.pending.value.some((p) => p.kind === 'template');
   const mapping = selected ? settings.mappings[selected.sid] ?? {} : {};
@@ -68,6 +71,7 @@ export function TemplatePicker({ state, contact, settings, searchRef }: Props) {
 
   const choose = (tpl: Template) => {
     setSelectedSid(tpl.sid);
+    setTouched(new Set());
     setValues(prefillVariables(tpl.sid, templateKeys(tpl), settings.mappings, contact, state.selectedPhone.peek()));
   };
 
@@ -142,14 +146,17 @@ export function TemplatePicker({ state, contact, settings, searchRef }: Props) {
                   onInput={(e) => {
                     const value = e.currentTarget.value;
                     setValues((v) => ({ ...v, [key]: value }));
+                    touch(key);
                   }}
+                  onBlur={() => touch(key)}
                 />
                 {issue ? <p id={`${id}-problem`} class="problem">{problemText(issue)}</p> : null}
               </div>
             );
           })}
           <div class="preview" aria-label={t('templatePreview')} data-testid="wa-template-preview">
-            <Formatted text={renderTemplate(selected.body, values)} />
+            {/* Blank values preview as their {{n}} placeholder, so the gap is visible rather than silently closed up. */}
+            <Formatted text={renderTemplate(selected.body, Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim() !== '')))} />
           </div>
         </div>
       ) : null}
