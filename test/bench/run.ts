@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { benchPanelTiming } from './panel-timing.ts';
 import { benchWebhookIngest } from './webhook-ingest.ts';
 
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
@@ -22,6 +23,12 @@ add('Webhook latency p50 / p99 (ms, 50 connections)', `${ingest.relay.p50} / ${i
 add('Twilio peak 2,000 msg/s × 3 callbacks = 6,000 req/s absorbed', `${(ingest.relay.rps / 6000).toFixed(2)}×`, '≥ 1×', ingest.relay.rps >= 6000);
 if (ingest.relay.non2xx || ingest.relay.errors) add('Webhook non-2xx / errors', `${ingest.relay.non2xx} / ${ingest.relay.errors}`, '0', false);
 add('Messages whose status the run moved (durable writes checked after)', `${ingest.applied} of ${ingest.messages}`, '—', null);
+
+process.stderr.write('extension: content script size and time to panel (headless Chromium, local relay)\n');
+const panel = await benchPanelTiming({ log });
+add('Content script injected into every CRM page, gzipped (panel included)', `${(panel.contentScriptGzipBytes / 1024).toFixed(1)} KB (${(panel.contentScriptBytes / 1024).toFixed(0)} KB raw)`, '≤ 30 KB', panel.contentScriptGzipBytes <= 30 * 1024);
+if (panel.p50 === null) add('Time from DOMContentLoaded to consent + session shown', `not measured: ${panel.skipped}`, 'p50 ≤ 150 ms', false);
+else add(`Time from DOMContentLoaded to consent + session shown, p50 / p95 over ${panel.loads} loads`, `${panel.p50.toFixed(0)} / ${panel.p95!.toFixed(0)} ms`, 'p50 ≤ 150 ms', panel.p50 <= 150);
 
 const table = [
   `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`,
