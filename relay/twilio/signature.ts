@@ -26,16 +26,46 @@ export type FormFields = Map<string, string[]>;
  * browsers) do, and the signature is what decides whether the request is trusted. A body mangled
  * on the way simply fails the signature check.
  */
-export function parseForm(raw: string): FormFields {
+export function parseForm(body: string): FormFields {
   const fields: FormFields = new Map();
-  // URLSearchParams strips one leading `?` from a string argument, which a form body must not lose;
-  // a leading `&` only adds an empty piece, which the parser skips.
-  for (const [name, value] of new URLSearchParams('&' + raw)) {
-    const values = fields.get(name);
-    if (values) values.push(value);
-    else fields.set(name, [value]);
+  // As URLSearchParams does (USVString): a lone surrogate becomes U+FFFD. A body decoded from bytes
+  // never has one, so this is a scan that finds nothing.
+  const str = body as string & { isWellFormed(): boolean; toWellFormed(): string }; // ES2024, in Node ≥ 20
+  const raw = str.isWellFormed() ? body : str.toWellFormed();
+  let start = 0;
+  while (start <= raw.length) {
+    let end = raw.indexOf('&', start);
+    if (end === -1) end = raw.length;
+    if (end > start) {
+      const eq = raw.indexOf('=', start);
+      const split = eq === -1 || eq > end ? end : eq;
+      const name = decodeFormComponent(raw.slice(start, split));
+      const value = split === end ? '' : decodeFormComponent(raw.slice(split + 1, end));
+      const values = fields.get(name);
+      if (values) values.push(value);
+      else fields.set(name, [value]);
+    }
+    start = end + 1;
   }
   return fields;
+}
+
+/**
+ * One name or value: `+` is a space, then percent-decoding. Twilio's fields are mostly plain ASCII,
+ * so the common cases skip work; decodeURIComponent is exact for well-formed UTF-8 escapes and
+ * throws on everything else (`%zz`, a lone `%`, invalid UTF-8), which goes to URLSearchParams for
+ * the WHATWG result (literal escapes, U+FFFD).
+ */
+function decodeFormComponent(s: string): string {
+  const plus = s.indexOf('+') !== -1;
+  if (s.indexOf('%') === -1) return plus ? s.replaceAll('+', ' ') : s;
+  const spaced = plus ? s.replaceAll('+', ' ') : s;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // Behind `x=`, everything (a value's own `=` included) is one value; `&` was split off already.
+    return new URLSearchParams('x=' + s).get('x') ?? '';
+  }
 }
 
 /** Builds a FormFields map from a plain record (handy for callers and tests). */

@@ -34,6 +34,7 @@ export const FallbackForm = InboundForm.extend({
   ErrorCode: z.string().max(16).optional(),
   ErrorUrl: z.string().max(2048).optional(),
 });
+export type FallbackForm = z.infer<typeof FallbackForm>;
 
 export function isKnownStatus(s: string): s is (typeof MESSAGE_STATUSES)[number] {
   return (MESSAGE_STATUSES as readonly string[]).includes(s);

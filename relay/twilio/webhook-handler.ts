@@ -44,7 +44,14 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
   const base = deps.config.publicUrl;
   const limit = deps.config.maxBodyBytes;
 
-  async function handle(req: WebhookRequest): Promise<WebhookResponse> {
+  const failed = (req: WebhookRequest, err: unknown): WebhookResponse => {
+    const e = err instanceof RelayError ? err : new RelayError('INTERNAL', 'The webhook could not be stored; Twilio will retry.');
+    if (!(err instanceof RelayError)) deps.log.error('webhook.failed', { path: req.path, error: err instanceof Error ? err.message : String(err) });
+    return { status: e.status, body: JSON.stringify(e.toJSON()), contentType: 'application/json; charset=utf-8' };
+  };
+
+  /** Checks, then starts the write; the answer is settled by the caller once the write is committed. */
+  function handle(req: WebhookRequest): Promise<WebhookResponse> {
     if (!(req.contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
       throw new RelayError('UNSUPPORTED_MEDIA_TYPE', 'Twilio webhooks are form-encoded (application/x-www-form-urlencoded).');
     }
@@ -58,29 +65,28 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
     const raw = formObject(fields);
     switch (req.path) {
       case '/twilio/inbound':
-        await receiveInbound(deps, parseWith(InboundForm, raw), raw);
-        return TWIML;
+        return receiveInbound(deps, parseWith(InboundForm, raw), raw).then(() => TWIML);
       case '/twilio/status':
-        await applyStatusCallback(deps, parseWith(StatusForm, raw));
-        return NO_CONTENT;
-      case '/twilio/fallback': {
-        // Twilio calls the fallback URL when the primary failed: record why, and still keep the message.
-        const form = parseWith(FallbackForm, raw);
-        await deps.store.recordFallback({ messageSid: form.MessageSid, errorCode: form.ErrorCode ?? null, errorUrl: form.ErrorUrl ?? null, at: deps.clock().toISOString() });
-        deps.log.warn('webhook.fallback', { sid: form.MessageSid, errorCode: form.ErrorCode, errorUrl: form.ErrorUrl });
-        await receiveInbound(deps, form, raw);
-        return TWIML;
-      }
+        // The hot path: one promise, settled when the group commit holding this write is durable.
+        return applyStatusCallback(deps, parseWith(StatusForm, raw)).then(() => NO_CONTENT);
+      case '/twilio/fallback':
+        return fallback(parseWith(FallbackForm, raw), raw);
     }
   }
 
-  return async (req) => {
+  // Twilio calls the fallback URL when the primary failed: record why, and still keep the message.
+  async function fallback(form: FallbackForm, raw: Record<string, string>): Promise<WebhookResponse> {
+    await deps.store.recordFallback({ messageSid: form.MessageSid, errorCode: form.ErrorCode ?? null, errorUrl: form.ErrorUrl ?? null, at: deps.clock().toISOString() });
+    deps.log.warn('webhook.fallback', { sid: form.MessageSid, errorCode: form.ErrorCode, errorUrl: form.ErrorUrl });
+    await receiveInbound(deps, form, raw);
+    return TWIML;
+  }
+
+  return (req) => {
     try {
-      return await handle(req);
+      return handle(req).then(undefined, (err: unknown) => failed(req, err));
     } catch (err) {
-      const e = err instanceof RelayError ? err : new RelayError('INTERNAL', 'The webhook could not be stored; Twilio will retry.');
-      if (!(err instanceof RelayError)) deps.log.error('webhook.failed', { path: req.path, error: err instanceof Error ? err.message : String(err) });
-      return { status: e.status, body: JSON.stringify(e.toJSON()), contentType: 'application/json; charset=utf-8' };
+      return Promise.resolve(failed(req, err));
     }
   };
 }

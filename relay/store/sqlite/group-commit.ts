@@ -22,7 +22,12 @@ export interface GroupCommit {
   run<T>(fn: () => T): Promise<T>;
 }
 
-export function createGroupCommit(db: Database.Database, maxBatch = 16): GroupCommit {
+/**
+ * `maxBatch`: a commit costs about as much as a third of the batch's statements at 16 writes, so
+ * bigger batches are cheaper per write (measured in-process: 41–43 µs per webhook at 16, 36–38 µs
+ * at 64, no better at 256). 64 still bounds how long the write lock is held (~1 ms).
+ */
+export function createGroupCommit(db: Database.Database, maxBatch = 64): GroupCommit {
   let queue: Op[] = [];
   let scheduled = false;
 
