@@ -5,7 +5,7 @@
 import { defineConfig } from 'vitest/config';
 import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
-import { CONTENT_SCRIPT_ENTRY, makeManifest, type BuildTarget } from './extension/manifest.ts';
+import { CONTENT_SCRIPT_ENTRY, DASHBOARD_PAGE, makeManifest, type BuildTarget } from './extension/manifest.ts';
 
 const target = (process.env.TARGET ?? 'chrome') as BuildTarget;
 const isTest = Boolean(process.env.VITEST);
@@ -30,6 +30,8 @@ export default defineConfig({
     target: 'es2022',
     minify: true,
     sourcemap: false,
+    // Extension pages the manifest doesn't name (crxjs builds only those it finds there): the team dashboard.
+    rollupOptions: { input: { dashboard: DASHBOARD_PAGE } },
   },
   test: {
     environment: 'node',

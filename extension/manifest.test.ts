@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SCRIPT_ENTRY, GECKO_ID, makeManifest, manifestFor } from './manifest.ts';
+import { CONTENT_SCRIPT_ENTRY, DASHBOARD_PAGE, GECKO_ID, makeManifest, manifestFor } from './manifest.ts';
 
 const chrome = manifestFor('chrome', { demo: false });
 const firefox = manifestFor('firefox', { demo: false });
@@ -62,5 +62,9 @@ describe('manifest', () => {
 
   it('wraps the manifest for crxjs', () => {
     expect(makeManifest('firefox', { demo: false })).toEqual(firefox);
+  });
+  it('the dashboard is an extension page built from the Vite input, never exposed to web pages', () => {
+    expect(existsSync(new URL(`../${DASHBOARD_PAGE}`, import.meta.url))).toBe(true);
+    for (const m of all) expect(JSON.stringify(m)).not.toContain('dashboard');
   });
 });

@@ -17,6 +17,8 @@ export const GECKO_ID = 'whatsapp-pinpoint@pinpoint-whatsapp.dev';
 export const CONTENT_SCRIPT_ENTRY = 'extension/content/index.ts';
 export const BACKGROUND_ENTRY = 'extension/background/index.ts';
 export const OPTIONS_PAGE = 'extension/options/index.html';
+/** The team dashboard: an extension page outside the manifest, so vite.config adds it to the build input. */
+export { DASHBOARD_PAGE } from './dashboard/page.ts';
 
 export const PINPOINT_MATCHES = ['https://*.ariticapp.com/*'] as const;
 /** Match patterns ignore the port, so these cover the demo relay on any port. */

@@ -5,6 +5,7 @@
  */
 import type { ConsentInput, ContactState, Me, Message, SendInput, TemplateList } from '../shared/api.ts';
 import type { LiveEvent } from '../shared/events.ts';
+import type { ContactSummaries, DeliveryReport, GroupBy } from '../shared/reports.ts';
 
 export interface RelayFailure {
   /** A contract error code (CONSENT_REQUIRED, …) or OFFLINE / NOT_CONFIGURED / BAD_RESPONSE from the background. */
@@ -29,8 +30,22 @@ export interface PageSettings {
 
 export type Result<T> = { ok: true; data: T } | { ok: false; error: RelayFailure };
 
+/** What the dashboard asks of GET /v1/reports/delivery (shared/reports.ts ReportQuery). */
+export interface ReportRequestQuery {
+  from: string;
+  to: string;
+  groupBy: GroupBy;
+  rep?: string;
+}
+
+/** At most this many PinPoint ids per 'contacts.summary' (the relay's limit for GET /v1/contacts?pinpointId=…). */
+export const MAX_SUMMARY_IDS = 200;
+/** At most this many phones per watch port (the relay's limit for repeated `phone` on /v1/events). */
+export const MAX_WATCH_PHONES = 50;
+
 export type Request =
-  | { type: 'me' }
+  /** Who the token belongs to; the background reuses the answer for a minute unless `refresh`. */
+  | { type: 'me'; refresh?: boolean }
   | { type: 'contact.get'; phone: string; pinpointId?: string }
   | { type: 'consent.set'; phone: string; input: ConsentInput }
   | { type: 'templates.list'; refresh?: boolean }
@@ -39,7 +54,11 @@ export type Request =
   | { type: 'options.open' }
   | { type: 'settings.page' }
   /** The panel's dictionary for a locale; only English ships inside the content script. */
-  | { type: 'strings.panel'; locale: 'es' | 'pt' };
+  | { type: 'strings.panel'; locale: 'es' | 'pt' }
+  /** Badges on the PinPoint contacts list: only the contacts the relay knows come back (managers/admins). */
+  | { type: 'contacts.summary'; pinpointIds: string[] }
+  /** The team dashboard (managers/admins). */
+  | { type: 'reports.delivery'; query: ReportRequestQuery };
 
 export interface ResponseMap {
   me: Me;
@@ -51,12 +70,24 @@ export interface ResponseMap {
   'options.open': null;
   'settings.page': PageSettings;
   'strings.panel': Record<string, string>;
+  'contacts.summary': ContactSummaries;
+  'reports.delivery': DeliveryReport;
 }
 
 export const WATCH_PORT = 'ppw-watch';
 
+/**
+ * What a watch port follows: one phone (the panel), several phones in one stream (the contacts list's badges, at most
+ * MAX_WATCH_PHONES) or every event of the team (the dashboard: /v1/events?scope=all, managers/admins).
+ */
+export type WatchSubject = string | { phones: string[] } | { scope: 'all' };
+
 /** content → background on the watch port */
-export type WatchClientMessage = { type: 'watch'; phone: string } | { type: 'ping' };
+export type WatchClientMessage =
+  | { type: 'watch'; phone: string }
+  | { type: 'watch'; phones: string[] }
+  | { type: 'watch'; scope: 'all' }
+  | { type: 'ping' };
 
 /** background → content on the watch port */
 export type WatchServerMessage =

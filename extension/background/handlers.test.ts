@@ -4,6 +4,9 @@ import { createHandlers, handleMessage, isRequestLike } from './handlers.ts';
 import type { RelayClient } from './relay-client.ts';
 import { sampleContact, sampleMessage } from './test-server.ts';
 
+const emptyRow = { sent: 0, delivered: 0, read: 0, failed: 0, deliveryRate: 0, readRate: 0, medianToDeliveredMs: null, medianToReadMs: null, failuresByCode: [] };
+const sampleReport = { from: '2026-11-01', to: '2026-11-30', groupBy: 'day' as const, rows: [], totals: { key: 'total', ...emptyRow } };
+
 function setup() {
   let now = 0;
   const templates = { templates: [], fetchedAt: '2025-01-01T00:00:00.000Z', simulated: true };
@@ -14,6 +17,8 @@ function setup() {
     setConsent: vi.fn(async () => ({ ok: true, data: sampleContact.consent }) as const),
     templates: vi.fn(async () => ({ ok: true, data: templates }) as const),
     send: vi.fn(async () => ({ ok: true, data: sampleMessage }) as const),
+    contactSummaries: vi.fn(async () => ({ ok: true, data: { contacts: [] } }) as const),
+    deliveryReport: vi.fn(async () => ({ ok: true, data: sampleReport }) as const),
   } satisfies Record<keyof RelayClient, unknown>;
   const badge = { seen: vi.fn(async () => undefined) };
   const openOptions = vi.fn(async () => undefined);
@@ -82,6 +87,46 @@ describe('background handlers', () => {
     const { handlers, client } = setup();
     client.me.mockRejectedValueOnce(new Error('boom'));
     expect(await handleMessage(handlers, { type: 'me' })).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: 'boom' } });
+  });
+
+  it('reuses the identity for a minute unless asked to refresh, and forgets it with the settings', async () => {
+    const { handlers, client, advance } = setup();
+    await handleMessage(handlers, { type: 'me' });
+    await handleMessage(handlers, { type: 'me' });
+    expect(client.me).toHaveBeenCalledTimes(1);
+    await handleMessage(handlers, { type: 'me', refresh: true });
+    expect(client.me).toHaveBeenCalledTimes(2);
+    advance(61_000);
+    await handleMessage(handlers, { type: 'me' });
+    expect(client.me).toHaveBeenCalledTimes(3);
+    handlers.clearCache();
+    await handleMessage(handlers, { type: 'me' });
+    expect(client.me).toHaveBeenCalledTimes(4);
+    // A failure is never cached.
+    client.me.mockResolvedValueOnce({ ok: false, error: { code: 'OFFLINE', message: 'down' } });
+    handlers.clearCache();
+    expect(await handleMessage(handlers, { type: 'me' })).toMatchObject({ ok: false });
+    expect(await handleMessage(handlers, { type: 'me' })).toMatchObject({ ok: true });
+  });
+
+  it('asks for list summaries (unique PinPoint ids) and delivery reports', async () => {
+    const { handlers, client } = setup();
+    expect(await handleMessage(handlers, { type: 'contacts.summary', pinpointIds: ['42', '43', '42'] })).toEqual({ ok: true, data: { contacts: [] } });
+    expect(client.contactSummaries).toHaveBeenCalledWith(['42', '43']);
+    const query = { from: '2026-11-01', to: '2026-11-30', groupBy: 'rep', rep: 'Ana' };
+    expect(await handleMessage(handlers, { type: 'reports.delivery', query })).toMatchObject({ ok: true, data: { groupBy: 'day' } });
+    expect(client.deliveryReport).toHaveBeenCalledWith(query);
+    // Validated at the edge: ids are digits, at most 200; dates are dates.
+    for (const bad of [
+      { type: 'contacts.summary', pinpointIds: [] },
+      { type: 'contacts.summary', pinpointIds: ['42; drop'] },
+      { type: 'contacts.summary', pinpointIds: Array.from({ length: 201 }, (_, i) => String(i)) },
+      { type: 'reports.delivery', query: { from: 'yesterday', to: '2026-11-30', groupBy: 'day' } },
+      { type: 'reports.delivery', query: { from: '2026-11-01', to: '2026-11-30', groupBy: 'week' } },
+    ]) {
+      expect(await handleMessage(handlers, bad), JSON.stringify(bad).slice(0, 80)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    }
+    expect(client.contactSummaries).toHaveBeenCalledTimes(1);
   });
 
   it('recognises only protocol messages', () => {

@@ -2,7 +2,8 @@
  * The background: the extension's one network hub (Chrome service worker / Firefox event page).
  *
  * - runtime.onMessage: the typed Request → Result protocol (extension/messages.ts), answered by Promises.
- * - runtime.onConnect(WATCH_PORT): {type:'watch', phone} shares one live stream per phone; {type:'ping'}
+ * - runtime.onConnect(WATCH_PORT): {type:'watch', phone | phones | scope:'all'} shares one live stream per subject
+ *   (watch-key.ts); {type:'ping'}
  *   keeps Chrome's worker alive while a panel is open.
  * - The action badge: inbound replies from contacts this rep messaged (the relay's scope=mine stream,
  *   resumed with Last-Event-ID whenever the worker wakes; an alarm wakes it every minute).
@@ -10,14 +11,14 @@
  */
 import '../options/zod-jitless.ts';
 import browser from 'webextension-polyfill';
-import { E164 } from '../../shared/api.ts';
 import { WATCH_PORT, type WatchClientMessage } from '../messages.ts';
 import { isConfigured, loadSettings, onSettingsChanged, type Settings } from '../options/storage.ts';
 import { createHandlers, handleMessage, isRequestLike } from './handlers.ts';
-import { LiveStreamHub, MINE_EVENTS_PATH, SseConnection, phoneEventsPath, type WatchPortLike } from './live-stream.ts';
+import { LiveStreamHub, MINE_EVENTS_PATH, SseConnection, type WatchPortLike } from './live-stream.ts';
 import { createRelayClient, endpointFrom } from './relay-client.ts';
 import { ReplyBadge, type KeyValueArea } from './reply-badge.ts';
 import { syncUserHostScripts, type UserHostsDeps } from './user-hosts.ts';
+import { eventsPathFor, watchKeyOf } from './watch-key.ts';
 
 const log = (message: string, detail?: unknown) => console.debug(`[ppw] ${message}`, detail ?? '');
 
@@ -53,9 +54,9 @@ browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime
   return handleMessage(handlers, message);
 });
 
-// ---- live streams for panels ----
+// ---- live streams for panels (one phone), list badges (several phones) and the dashboard (scope=all) ----
 const hub = new LiveStreamHub({
-  createConnection: (phone, callbacks) => new SseConnection({ endpoint, path: phoneEventsPath(phone), log, ...callbacks }),
+  createConnection: (key, callbacks) => new SseConnection({ endpoint, path: eventsPathFor(key), log, ...callbacks }),
 });
 
 browser.runtime.onConnect.addListener((port) => {
@@ -64,8 +65,8 @@ browser.runtime.onConnect.addListener((port) => {
   port.onMessage.addListener((raw: unknown) => {
     const message = raw as WatchClientMessage;
     if (message?.type === 'watch') {
-      const phone = E164.safeParse(typeof message.phone === 'string' ? message.phone.trim() : message.phone);
-      if (phone.success) hub.watch(watcher, phone.data);
+      const key = watchKeyOf(message);
+      if (key) hub.watch(watcher, key);
       else hub.unwatch(watcher);
     }
     // {type:'ping'}: receiving it is the point (it resets Chrome's idle timer); nothing to answer.

@@ -41,6 +41,25 @@ describe('relay client', () => {
     expect(JSON.parse(last.body)).toEqual(input);
   });
 
+  it('asks for list summaries with a repeated pinpointId and validates them', async () => {
+    const summary = { pinpointId: '42', phone: '+5511987654321', consent: 'opted_in', lastMessage: { direction: 'outbound', status: 'read', at: '2026-11-02T10:00:00.000Z' } };
+    server.handle((_req, res) => json(res, 200, { contacts: [summary] }));
+    expect(await clientFor(server.url).contactSummaries(['42', '43'])).toEqual({ ok: true, data: { contacts: [summary] } });
+    expect(server.requests.at(-1)!.url).toBe('/v1/contacts?pinpointId=42&pinpointId=43');
+    server.handle((_req, res) => json(res, 200, { contacts: [{ pinpointId: 42 }] }));
+    expect(await clientFor(server.url).contactSummaries(['42'])).toMatchObject({ ok: false, error: { code: 'BAD_RESPONSE' } });
+  });
+
+  it('asks for a delivery report with its query', async () => {
+    const row = { key: 'Ana', sent: 2, delivered: 1, read: 1, failed: 1, deliveryRate: 0.5, readRate: 1, medianToDeliveredMs: 1000, medianToReadMs: 5000, failuresByCode: [{ code: 63016, count: 1, explanation: 'Outside the window.' }] };
+    const report = { from: '2026-11-01', to: '2026-11-30', groupBy: 'rep', rows: [row], totals: { ...row, key: 'total' } };
+    server.handle((_req, res) => json(res, 200, report));
+    expect(await clientFor(server.url).deliveryReport({ from: '2026-11-01', to: '2026-11-30', groupBy: 'rep', rep: 'Ana Souza' })).toEqual({ ok: true, data: report });
+    expect(server.requests.at(-1)!.url).toBe('/v1/reports/delivery?from=2026-11-01&to=2026-11-30&groupBy=rep&rep=Ana+Souza');
+    await clientFor(server.url).deliveryReport({ from: '2026-11-01', to: '2026-11-30', groupBy: 'day' });
+    expect(server.requests.at(-1)!.url).toBe('/v1/reports/delivery?from=2026-11-01&to=2026-11-30&groupBy=day');
+  });
+
   it('asks for a template refresh only when told to', async () => {
     server.handle((_req, res) => json(res, 200, { templates: [], fetchedAt: '2025-01-01T00:00:00.000Z', simulated: true }));
     await clientFor(server.url).templates(true);

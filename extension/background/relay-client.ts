@@ -17,7 +17,8 @@ import {
   type ConsentInput,
   type SendInput,
 } from '../../shared/api.ts';
-import type { RelayFailure, Result } from '../messages.ts';
+import { ContactSummaries, DeliveryReport } from '../../shared/reports.ts';
+import type { ReportRequestQuery, RelayFailure, Result } from '../messages.ts';
 import type { Settings } from '../options/storage.ts';
 import { normalizeRelayUrl } from '../options/urls.ts';
 
@@ -80,7 +81,8 @@ export function offline(baseUrl: string, err: unknown): { ok: false; error: Rela
 }
 
 interface CallOptions {
-  query?: Record<string, string | undefined>;
+  /** An array repeats the parameter (`?pinpointId=1&pinpointId=2`). */
+  query?: Record<string, string | readonly string[] | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -95,7 +97,10 @@ export function createRelayClient(deps: RelayClientDeps) {
     const { baseUrl, token } = endpoint.data;
 
     const url = new URL(baseUrl + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(opts.query ?? {})) {
+      if (typeof v === 'string') url.searchParams.set(k, v);
+      else for (const item of v ?? []) url.searchParams.append(k, item);
+    }
 
     const headers: Record<string, string> = { Accept: 'application/json', Authorization: `Bearer ${token}`, ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -142,6 +147,9 @@ export function createRelayClient(deps: RelayClientDeps) {
     templates: (refresh = false) => call('GET', '/v1/templates', TemplateList, { query: { refresh: refresh ? '1' : undefined } }),
     send: (input: SendInput, idempotencyKey: string) =>
       call('POST', '/v1/messages', Message, { body: input, headers: { 'Idempotency-Key': idempotencyKey } }),
+    contactSummaries: (pinpointIds: readonly string[]) => call('GET', '/v1/contacts', ContactSummaries, { query: { pinpointId: pinpointIds } }),
+    deliveryReport: (q: ReportRequestQuery) =>
+      call('GET', '/v1/reports/delivery', DeliveryReport, { query: { from: q.from, to: q.to, groupBy: q.groupBy, rep: q.rep } }),
   };
 }
 

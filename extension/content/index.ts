@@ -1,6 +1,7 @@
 /**
  * Content-script entry, injected on PinPoint/Mautic pages: on every contact view, read the contact, mount the
- * panel host and render the panel; everything hangs off the view's signal. A static import of the panel keeps the
+ * panel host and render the panel; on the contacts list, managers get a status badge per row (list-badges.ts).
+ * Everything hangs off the view's signal. A static import of the panel keeps the
  * script one self-contained file (crxjs loads content scripts as a standalone bundle).
  */
 import { normalizePhone, countryToIso } from '../../shared/phone.ts';
@@ -8,7 +9,8 @@ import type { PageSettings } from '../messages.ts';
 import { createExtensionBridge } from '../panel/bridge.ts';
 import { renderPanel } from '../panel/panel.tsx';
 import { LOCALE, setPanelStrings } from '../panel/strings.ts';
-import { findMountPoint, readContact } from './crm/pinpoint.ts';
+import { findContactsTable, findMountPoint, readContact } from './crm/pinpoint.ts';
+import { startListBadges } from './list-badges.ts';
 import { mountPanelHost } from './mount-panel.ts';
 import { watchContactPages } from './page-lifecycle.ts';
 
@@ -37,6 +39,12 @@ async function main(): Promise<void> {
       const phones = contact.phones.map((p) => ({ kind: p.kind, raw: p.raw, e164: normalizePhone(p.raw, country) }));
       const { root } = mountPanelHost(document, findMountPoint(document), signal);
       renderPanel(root, { contact, phones, settings, bridge }, signal);
+    },
+    // Contacts-list badges for managers (the role is checked first; reps get nothing here).
+    onListEnter({ contentBody, signal }) {
+      if (!settings.configured) return;
+      const table = () => findContactsTable(document, new URL(location.href));
+      void startListBadges({ table, root: contentBody, bridge, signal });
     },
   });
 }

@@ -270,4 +270,43 @@ describe('watchContactPages', () => {
     await waitFor(() => views.length === 2);
     expect(last().id).toBe('43');
   });
+  test('contacts lists: list → page 2 (rows refreshed in place) → contact → list, one list view per .content-body', async () => {
+    const lists: ContactView[] = [];
+    loadPage('contacts-list.html');
+    start({ onListEnter: (view) => lists.push(view) });
+    expect(views).toHaveLength(0);
+    expect(lists).toHaveLength(1);
+    expect(lists[0]?.id).toBe('list');
+
+    // Pagination: Mautic reloads .page-list and pushes /s/contacts/2 without swapping #app-content's children.
+    const pageList = document.querySelector('.page-list');
+    const page2 = parseFixture('contacts-list-m5.html').querySelector('.page-list');
+    pageList?.replaceWith(document.importNode(page2!, true));
+    history.pushState(null, '', fixturePath('contacts-list-m5.html'));
+    await sleep(QUIET_MS);
+    expect(lists).toHaveLength(1);
+    expect(lists[0]?.signal.aborted).toBe(false);
+
+    swapTo('m5-contact.html');
+    await waitFor(() => views.length === 1);
+    expect(lists[0]?.signal.aborted).toBe(true);
+    expect(last().id).toBe('42');
+
+    swapTo('contacts-list.html');
+    await waitFor(() => lists.length === 2);
+    expect(last().signal.aborted).toBe(true);
+    expect(lists[1]?.signal.aborted).toBe(false);
+    expect(lists[1]?.contentBody).toBe(document.querySelector('#app-content > .content-body'));
+
+    dispose?.();
+    dispose = null;
+    expect(lists[1]?.signal.aborted).toBe(true);
+  });
+
+  test('without onListEnter a list page enters nothing (the panel-only behaviour)', async () => {
+    loadPage('contacts-list-m5.html');
+    start();
+    await sleep(QUIET_MS);
+    expect(views).toHaveLength(0);
+  });
 });

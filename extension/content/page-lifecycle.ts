@@ -4,7 +4,7 @@
  * pushed at a different moment, with no event the isolated world can see. Each contact view gets its own
  * AbortController, aborted when the view is left, replaced or the watcher disposed (architecture principle 7).
  */
-import { detectContactPage, findContentBody } from './crm/pinpoint.ts';
+import { detectContactPage, findContactsTable, findContentBody } from './crm/pinpoint.ts';
 
 export interface ContactView {
   id: string;
@@ -14,10 +14,19 @@ export interface ContactView {
   signal: AbortSignal;
 }
 
+/** A contacts-list view: its id is 'list'. Pagination and searches refresh the rows inside the same view. */
+export type ListView = ContactView;
+
 export interface WatchContactPagesOptions {
   doc: Document;
   win: Window;
   onEnter(view: ContactView): void;
+  /**
+   * Optional: a contacts list (`/s/contacts[/{page}]` with its table) is entered. One view per `.content-body`, so
+   * list → contact → list gives a fresh view each time; rows refreshed in place (pagination, search) are the view's
+   * own business.
+   */
+  onListEnter?(view: ListView): void;
   /** The one idle timer: how often `location.href` is compared (pushState is invisible to content scripts). */
   pollMs?: number;
   /** jQuery's `.html()` empties then appends: several records per swap, so settle before evaluating. */
@@ -34,6 +43,8 @@ interface ActiveView {
   body: Element;
   controller: AbortController;
 }
+
+const LIST_ID = 'list';
 
 /** Starts watching; returns the function that stops everything and aborts the current view. */
 export function watchContactPages(opts: WatchContactPagesOptions): () => void {
@@ -82,7 +93,7 @@ export function watchContactPages(opts: WatchContactPagesOptions): () => void {
     const controller = new AbortController();
     view = { id, body, controller };
     try {
-      onEnter({ id, contentBody: body, signal: controller.signal });
+      (id === LIST_ID ? opts.onListEnter! : onEnter)({ id, contentBody: body, signal: controller.signal });
     } catch (err) {
       // One broken page must not stop the watcher: the next navigation gets a fresh try.
       console.error('[pinpoint-whatsapp] contact view failed to start', err);
@@ -106,14 +117,16 @@ export function watchContactPages(opts: WatchContactPagesOptions): () => void {
       if (view && !view.body.isConnected) leave();
       return;
     }
-    const body = found ? findContentBody(doc) : null;
-    if (!found || !body) {
+    const list = !found && opts.onListEnter !== undefined && findContactsTable(doc, url) !== null;
+    const id = found ? found.id : list ? LIST_ID : null;
+    const body = id ? findContentBody(doc) : null;
+    if (!id || !body) {
       leave();
       return;
     }
-    if (view && view.id === found.id && view.body === body) return;
+    if (view && view.id === id && view.body === body) return;
     leave();
-    enter(found.id, body);
+    enter(id, body);
   }
 
   attach();

@@ -7,7 +7,8 @@ import { render } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { signal, computed, batch } from '@preact/signals';
 import browser from 'webextension-polyfill';
-import type { Me, Template } from '../../shared/api.ts';
+import type { Me, Role, Template } from '../../shared/api.ts';
+import { DASHBOARD_PAGE } from '../dashboard/page.ts';
 import { pickLocale } from '../i18n.ts';
 import type { RelayFailure, Request, ResponseMap, Result } from '../messages.ts';
 import { originToMatchPattern, parseHostLines } from './urls.ts';
@@ -50,6 +51,8 @@ const errors = signal<Partial<Record<Field, string>>>({});
 const saveStatus = signal<Status>({ kind: 'idle' });
 const testStatus = signal<Status & { simulated?: boolean }>({ kind: 'idle' });
 const templatesState = signal<TemplatesState>({ kind: 'idle' });
+/** The token's role once known (on load or after Test connection): managers and admins get the dashboard link. */
+const role = signal<Role | null>(null);
 const savedConfigured = computed(() => Boolean(saved.value && normalizeRelayUrl(saved.value.relayUrl) && saved.value.token.trim()));
 
 const CUSTOM = '__custom__';
@@ -114,7 +117,10 @@ async function init(): Promise<void> {
   try {
     applySettings(await loadSettings());
     loaded.value = 'ready';
-    if (savedConfigured.value) void loadTemplates(false);
+    if (savedConfigured.value) {
+      void loadTemplates(false);
+      void ask({ type: 'me' }).then((me) => (role.value = me.ok ? me.data.role : null));
+    }
   } catch (err) {
     loaded.value = { error: err instanceof Error ? err.message : String(err) };
   }
@@ -235,7 +241,8 @@ async function onTest(): Promise<void> {
       return;
     }
   }
-  const result = await ask({ type: 'me' });
+  const result = await ask({ type: 'me', refresh: true });
+  role.value = result.ok ? result.data.role : null;
   if (result.ok) {
     const me: Me = result.data;
     testStatus.value = { kind: 'ok', text: t('connectedAs', { name: me.name, role: me.role }), simulated: me.simulated };
@@ -488,6 +495,14 @@ function App() {
           </div>
           <StatusLine id="test-status" status={test} />
           {test.kind === 'ok' && test.simulated && <p class="help">{t('simulatorHelp')}</p>}
+          {(role.value === 'manager' || role.value === 'admin') && (
+            <p class="dashboard-link">
+              <a href={browser.runtime.getURL(DASHBOARD_PAGE)} target="_blank" rel="noopener" data-testid="dashboard-link">
+                {t('dashboardLink')}
+              </a>{' '}
+              <span class="help">{t('dashboardHelp')}</span>
+            </p>
+          )}
         </section>
 
         <section aria-labelledby="sec-pinpoint">

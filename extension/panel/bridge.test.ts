@@ -113,4 +113,15 @@ describe('createExtensionBridge', () => {
     createExtensionBridge(runtime).watch('+5511987654321', (m) => seen.push(m), new AbortController().signal);
     expect(seen).toEqual([{ type: 'stream', state: 'offline' }]);
   });
+  it('watches several phones, or the whole team, with the same port mechanism', () => {
+    const { runtime, ports } = fakeRuntime();
+    const bridge = createExtensionBridge(runtime);
+    const controller = new AbortController();
+    bridge.watch({ phones: ['+5511987654321', '+919876543210'] }, () => undefined, controller.signal);
+    bridge.watch({ scope: 'all' }, () => undefined, controller.signal);
+    expect(ports[0]?.posted[0]).toEqual({ type: 'watch', phones: ['+5511987654321', '+919876543210'] });
+    expect(ports[1]?.posted[0]).toEqual({ type: 'watch', scope: 'all' });
+    controller.abort();
+    expect(ports.every((p) => p.disconnected)).toBe(true);
+  });
 });

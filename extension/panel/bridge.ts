@@ -3,12 +3,12 @@
  * live events arrive on a WATCH_PORT port. Content scripts never call the relay themselves
  * (Firefox would apply the CRM page's CSP to them, and the token must stay out of the page).
  */
-import { WATCH_PORT, type Request, type ResponseMap, type Result, type WatchClientMessage, type WatchServerMessage } from '../messages.ts';
+import { WATCH_PORT, type Request, type ResponseMap, type Result, type WatchClientMessage, type WatchServerMessage, type WatchSubject } from '../messages.ts';
 
 export interface Bridge {
   request<T extends Request['type']>(req: Extract<Request, { type: T }>): Promise<Result<ResponseMap[T]>>;
-  /** Streams live events and stream-state changes for one phone until `signal` aborts. */
-  watch(phone: string, onMessage: (m: WatchServerMessage) => void, signal: AbortSignal): void;
+  /** Streams live events and stream-state changes for one phone (or several, or the team) until `signal` aborts. */
+  watch(subject: WatchSubject, onMessage: (m: WatchServerMessage) => void, signal: AbortSignal): void;
 }
 
 /** The slice of runtime.Port the bridge uses (so tests can hand in a fake). */
@@ -59,7 +59,8 @@ export function createExtensionBridge(runtime: RuntimeLike = nativeRuntime()): B
       }
     },
 
-    watch(phone, onMessage, signal) {
+    watch(subject, onMessage, signal) {
+      const watchMessage = (typeof subject === 'string' ? { type: 'watch', phone: subject } : { type: 'watch', ...subject }) as WatchClientMessage;
       let port: PortLike | null = null;
       let ping: ReturnType<typeof setInterval> | undefined;
       let retry: ReturnType<typeof setTimeout> | undefined;
@@ -106,7 +107,7 @@ export function createExtensionBridge(runtime: RuntimeLike = nativeRuntime()): B
         }
         port.onMessage.addListener(onPortMessage);
         port.onDisconnect.addListener(onPortDisconnect);
-        post({ type: 'watch', phone });
+        post(watchMessage);
         ping = setInterval(() => post({ type: 'ping' }), PING_INTERVAL_MS);
       }
 

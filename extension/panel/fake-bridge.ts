@@ -5,7 +5,7 @@
  */
 import type { ContactState, Message, Template } from '../../shared/api.ts';
 import type { LiveEvent } from '../../shared/events.ts';
-import type { Request, ResponseMap, Result, WatchServerMessage } from '../messages.ts';
+import type { Request, ResponseMap, Result, WatchServerMessage, WatchSubject } from '../messages.ts';
 import type { Bridge } from './bridge.ts';
 
 type Handler<T extends Request['type']> = (req: Extract<Request, { type: T }>) => Result<ResponseMap[T]> | Promise<Result<ResponseMap[T]>>;
@@ -66,6 +66,7 @@ export interface FakeBridge {
   /** Sends a message on every watch still open. */
   push(message: WatchServerMessage): void;
   event(event: LiveEvent): void;
+  /** What each open watch follows: a phone, phones joined by ',' or 'scope=all'. */
   watching(): string[];
 }
 
@@ -73,7 +74,7 @@ export function createFakeBridge(initial: ContactState = makeContact(), template
   let contact = initial;
   let sent = 0;
   const requests: Request[] = [];
-  const watches: { phone: string; onMessage: (m: WatchServerMessage) => void; signal: AbortSignal }[] = [];
+  const watches: { phone: string; subject: WatchSubject; onMessage: (m: WatchServerMessage) => void; signal: AbortSignal }[] = [];
   const handlers: Handlers = {};
 
   const defaults: { [T in Request['type']]: Handler<T> } = {
@@ -104,6 +105,8 @@ export function createFakeBridge(initial: ContactState = makeContact(), template
     },
     'replies.seen': () => ({ ok: true, data: null }),
     'options.open': () => ({ ok: true, data: null }),
+    'contacts.summary': () => ({ ok: true, data: { contacts: [] } }),
+    'reports.delivery': () => ({ ok: false, error: { code: 'NOT_FOUND', message: 'No report in this fake.' } }),
   };
 
   const bridge: Bridge = {
@@ -112,8 +115,9 @@ export function createFakeBridge(initial: ContactState = makeContact(), template
       const handler = (handlers[req.type] ?? defaults[req.type]) as (r: typeof req) => Result<never> | Promise<Result<never>>;
       return handler(req);
     },
-    watch(phone, onMessage, signal) {
-      watches.push({ phone, onMessage, signal });
+    watch(subject, onMessage, signal) {
+      const phone = typeof subject === 'string' ? subject : 'phones' in subject ? subject.phones.join(',') : `scope=${subject.scope}`;
+      watches.push({ phone, subject, onMessage, signal });
     },
   };
 

@@ -152,6 +152,50 @@ describe('renderPanel', () => {
     expect(el().querySelector('.tick-read')?.textContent).toBe('✓✓');
   });
 
+  it('every outbound message has a Details disclosure: who sent it and when each status arrived (text only)', async () => {
+    const out = makeMessage({
+      id: 'm1',
+      sid: 'SM1',
+      status: 'read',
+      sentBy: '<b>Ana</b>',
+      statusTimes: { read: '2025-05-12T11:03:00.000Z', queued: '2025-05-12T11:00:00.000Z', sent: '2025-05-12T11:00:02.000Z', delivered: '2025-05-12T11:00:05.000Z' },
+    });
+    const reply = makeMessage({ id: 'm2', sid: 'SM2', direction: 'inbound', status: 'received', sentBy: null, createdAt: '2025-05-12T11:05:00.000Z' });
+    const { $$ } = await mount({ contact: makeContact({ messages: [out, reply] }) });
+    const buttons = $$('[data-testid=wa-details]');
+    expect(buttons).toHaveLength(1); // inbound messages have none
+    const button = buttons[0] as HTMLButtonElement;
+    expect(button.textContent).toBe('Details');
+    expect(button.getAttribute('aria-expanded')).toBe('false');
+    expect($$('[data-testid=wa-details-list]')[0]?.hidden).toBe(true);
+    expect($$('[data-testid=wa-details-list] li')).toHaveLength(0);
+    button.click();
+    await flush();
+    expect(button.getAttribute('aria-expanded')).toBe('true');
+    const list = $$('[data-testid=wa-details-list]')[0]!;
+    expect(button.getAttribute('aria-controls')).toBe(list.id);
+    expect(list.hidden).toBe(false);
+    const items = Array.from(list.querySelectorAll('li'), (li) => li.textContent ?? '');
+    expect(items[0]).toBe('Sent by <b>Ana</b>');
+    expect(list.querySelector('b')).toBeNull();
+    expect(Array.from(list.querySelectorAll('li[data-status]'), (li) => li.getAttribute('data-status'))).toEqual(['queued', 'sent', 'delivered', 'read']);
+    expect(items.slice(1).map((x) => x.split(':')[0])).toEqual(['Queued', 'Sent', 'Delivered', 'Read']);
+    expect(items[2]).toMatch(/:02/); // seconds are shown
+    button.click();
+    await flush();
+    expect(button.getAttribute('aria-expanded')).toBe('false');
+    expect($$('[data-testid=wa-details-list]')[0]?.hidden).toBe(true);
+  });
+
+  it('the details show when a message failed', async () => {
+    const failed = makeMessage({ id: 'm3', sid: 'SM3', status: 'undelivered', statusTimes: { queued: '2025-05-12T11:00:00.000Z', undelivered: '2025-05-12T11:00:09.000Z' } });
+    const { $$ } = await mount({ contact: makeContact({ messages: [failed] }) });
+    ($$('[data-testid=wa-details]')[0] as HTMLButtonElement).click();
+    await flush();
+    const items = Array.from($$('[data-testid=wa-details-list] li[data-status]'), (li) => li.textContent ?? '');
+    expect(items.map((x) => x.split(':')[0])).toEqual(['Queued', 'Undelivered']);
+  });
+
   it('explains a failure and Retry sends once with the retry: key even when clicked twice', async () => {
     const failed = makeMessage({ id: 'm9', sid: 'SM9', status: 'failed', errorCode: 63016, errorMessage: 'The 24-hour reply window is closed. Choose an approved template.', contentSid: TEMPLATE.sid, body: null, variables: { '1': 'Maria', '2': 'Monday' } });
     const fake = createFakeBridge(makeContact({ messages: [failed] }));

@@ -49,6 +49,8 @@ input[aria-invalid=true]{border-color:var(--err)}
 .tick-read{color:var(--blue)}.tick-failed{color:var(--err)}
 .failure{display:grid;gap:4px;color:var(--err);border-top:1px solid rgba(179,38,30,.2);margin-top:4px;padding-top:4px}
 .empty{padding:6px 0}
+.link{font:inherit;background:none;border:0;padding:0;color:var(--green-dark);text-decoration:underline;cursor:pointer}
+.details{text-align:right}.steps{list-style:none;margin:2px 0 0;padding:0;text-align:left;color:var(--muted)}
 .tpl-list{list-style:none;margin:0;padding:0;max-height:140px;overflow-y:auto;border:1px solid var(--line);border-radius:6px}
 .tpl{font:inherit;width:100%;text-align:left;background:none;border:0;border-bottom:1px solid var(--line);padding:5px 8px;cursor:pointer;color:inherit}
 .tpl[aria-pressed=true]{background:var(--green-soft)}

@@ -2,7 +2,7 @@
 // @vitest-environment-options {"url":"https://acme.ariticapp.com/","settings":{"handleDisabledFileLoadingAsSuccess":true,"disableJavaScriptFileLoading":true}}
 import { describe, expect, test } from 'vitest';
 import { FIXTURES, ORIGIN, fixtureUrl, parseFixture, type FixtureName } from '../../../test/fixtures/pinpoint/fixtures.ts';
-import { detectContactPage, findMountPoint, isContactPath, isContactsListPath, readContact, readDomContactId } from './pinpoint.ts';
+import { detectContactPage, findContactsTable, findMountPoint, isContactPath, isContactsListPath, readContact, readContactRows, readDomContactId } from './pinpoint.ts';
 
 const OPT_IN = { optInLabel: 'WhatsApp Opt-in' };
 const url = (path: string): URL => new URL(path, ORIGIN);
@@ -18,6 +18,7 @@ const EXPECTED_DETECTION: Record<FixtureName, { id: string } | null> = {
   'company-view.html': null,
   'contact-edit.html': null,
   'contacts-list.html': null,
+  'contacts-list-m5.html': null,
   // A bare .content-body (no #app-content): still recognised through the bare `.content-body` fallback.
   'content-body-contact-43.html': { id: '43' },
 };
@@ -357,5 +358,41 @@ describe('findMountPoint', () => {
     const doc = parseFixture('m5-contact.html');
     doc.querySelector('.content-body > .box-layout > .col-md-3')?.remove();
     expect(findMountPoint(doc)).toBeNull();
+  });
+});
+
+describe('the contacts list', () => {
+  test('the table is found only on list pages, inside the swapped content', () => {
+    for (const name of FIXTURES) {
+      const table = findContactsTable(parseFixture(name), fixtureUrl(name));
+      expect(table !== null, name).toBe(name === 'contacts-list.html' || name === 'contacts-list-m5.html');
+    }
+    // A list DOM under a contact URL (mid-swap) is not a list.
+    expect(findContactsTable(parseFixture('contacts-list-m5.html'), url('/ma/s/contacts/view/42'))).toBeNull();
+    expect(findContactsTable(parseFixture('contacts-list-m5.html'), url('/s/contacts'))?.id).toBe('leadTable');
+  });
+
+  test('rows: the id from the view link (not the edit link, not the sidebar), the name cell to mount in', () => {
+    const doc = parseFixture('contacts-list-m5.html');
+    const rows = readContactRows(findContactsTable(doc, fixtureUrl('contacts-list-m5.html'))!);
+    expect(rows.map((r) => r.id)).toEqual(['42', '43', '44', '46', '47']);
+    for (const r of rows) {
+      expect(r.cell.tagName).toBe('TD');
+      expect(r.cell.querySelector(`a[href$="/s/contacts/view/${r.id}"]`)).not.toBeNull();
+      expect(r.cell.parentElement).toBe(r.row);
+    }
+    expect(readContactRows(findContactsTable(parseFixture('contacts-list.html'), fixtureUrl('contacts-list.html'))!).map((r) => r.id)).toEqual(['42', '43']);
+  });
+
+  test("the relay demo's list markup (a bare link per row) reads the same", () => {
+    const doc = new DOMParser().parseFromString(
+      '<section id="app-content"><div class="content-body"><div class="page-list"><table class="table table-hover" id="leadTable"><thead><tr><th>Name</th></tr></thead><tbody>' +
+        '<tr><td><a href="/demo/s/contacts/view/42" data-toggle="ajax">Ana Souza</a></td><td>ana@example.com</td></tr>' +
+        '<tr><td><a href="/demo/s/contacts/view/43" data-toggle="ajax">Rahul Mehta</a></td><td>rahul@example.com</td></tr>' +
+        '<tr><td colspan="2">No more contacts</td></tr></tbody></table></div></div></section>',
+      'text/html',
+    );
+    const table = findContactsTable(doc, url('/demo/s/contacts'));
+    expect(readContactRows(table!).map((r) => r.id)).toEqual(['42', '43']);
   });
 });

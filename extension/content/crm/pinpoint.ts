@@ -224,3 +224,44 @@ export function findMountPoint(doc: Document): { parent: Element; before: Node |
   if (firstPanel) return { parent: right, before: firstPanel.nextSibling };
   return { parent: right, before: right.firstChild };
 }
+
+// ---- the contacts list (`/s/contacts`, `/s/contacts/{page}`; reference §1) ----
+
+const VIEW_LINK_RE = /\/s\/(?:contacts|leads)\/view\/(\d+)\/?(?:[?#]|$)/;
+
+/** A contacts-list row: the PinPoint id and the cell holding its link to the contact view (where a badge goes). */
+export interface ContactRow {
+  id: string;
+  row: Element;
+  cell: Element;
+}
+
+/**
+ * The list's table: Mautic's `#leadTable` (M2–M5), else any table in `.page-list`. Only on a list URL, and only inside
+ * the swapped content (a contact view's own tables never count).
+ */
+export function findContactsTable(doc: Document, url: URL): Element | null {
+  if (!isContactsListPath(url.pathname)) return null;
+  const body = findContentBody(doc);
+  return body?.querySelector('#leadTable') ?? body?.querySelector('.page-list table') ?? null;
+}
+
+/**
+ * The rows of the list that link to a contact view, in page order. The first `/s/contacts/view/{id}` link of a row
+ * names it (the actions dropdown holds edit/delete links, never a view link); rows without one (a "no contacts" row)
+ * are skipped. A row listed twice by id keeps both entries: each row gets its own badge.
+ */
+export function readContactRows(table: Element): ContactRow[] {
+  const rows: ContactRow[] = [];
+  for (const row of table.querySelectorAll(':scope > tbody > tr, :scope > tr')) {
+    for (const link of row.querySelectorAll('a[href]')) {
+      const id = VIEW_LINK_RE.exec(link.getAttribute('href') ?? '')?.[1];
+      const cell = link.closest('td');
+      if (id && cell) {
+        rows.push({ id, row, cell });
+        break;
+      }
+    }
+  }
+  return rows;
+}

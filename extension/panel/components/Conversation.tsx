@@ -1,13 +1,14 @@
 /**
  * The history, oldest first: bubbles with time, the sending rep and ticks that only move forward
  * (the state merges statuses through advanceStatus). A failure shows why and offers a real Retry.
+ * Every outbound bubble has a "Details" disclosure: who sent it and when each status arrived.
  */
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 // Type-only: a value import from api.ts would pull zod into the content script.
 import type { Message, MessageStatus, Template } from '../../../shared/api.ts';
 import { STATUS_RANK, tickFor, type Tick } from '../../../shared/message-status.ts';
 import { renderTemplate } from '../../../shared/templates.ts';
-import { formatTime } from '../format-time.ts';
+import { formatTime, formatTimeLong } from '../format-time.ts';
 import type { PanelState } from '../state.ts';
 import { t, type StringKey } from '../strings.ts';
 import { Formatted } from './Formatted.tsx';
@@ -30,15 +31,54 @@ function messageText(m: Message, templates: readonly Template[]): string {
   return '';
 }
 
-function statusTitle(m: Message, now: Date): string {
+const QUEUED: ReadonlySet<string> = new Set(['queued', 'accepted', 'scheduled']);
+
+/** The statusTimes entries in the order they happened, each with its word ("Queued", "Delivered", …). */
+function statusSteps(m: Message): { status: string; label: string; at: string }[] {
   return Object.entries(m.statusTimes)
     .sort(([, a], [, b]) => a.localeCompare(b))
     .map(([status, at]) => {
       const known = Object.hasOwn(STATUS_RANK, status);
-      const label = known ? t(TICK[tickFor(status as MessageStatus)].key) : status;
-      return t('statusTime', { status: label, time: formatTime(at, now) });
-    })
+      const key: StringKey | null = !known
+        ? null
+        : status === 'undelivered'
+          ? 'statusUndelivered'
+          : QUEUED.has(status)
+            ? 'statusQueued'
+            : TICK[tickFor(status as MessageStatus)].key;
+      return { status, label: key ? t(key) : status, at };
+    });
+}
+
+function statusTitle(m: Message, now: Date): string {
+  return statusSteps(m)
+    .map((s) => t('statusTime', { status: s.label, time: formatTime(s.at, now) }))
     .join(' · ');
+}
+
+/** An accessible disclosure: the button says "Details" and announces aria-expanded; the list is plain text. */
+function Details({ m }: { m: Message }) {
+  const [open, setOpen] = useState(false);
+  const id = `wa-details-${m.id}`;
+  return (
+    <div class="details">
+      <button type="button" class="link small" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)} data-testid="wa-details">
+        {t('details')}
+      </button>
+      <ul id={id} class="steps small" hidden={!open} aria-label={t('detailsLabel')} data-testid="wa-details-list">
+        {open ? (
+          <>
+            <li>{m.sentBy ? t('outbound', { rep: m.sentBy }) : t('outboundNoRep')}</li>
+            {statusSteps(m).map((s) => (
+              <li key={s.status} data-status={s.status}>
+                {t('statusAt', { status: s.label, time: formatTimeLong(s.at) })}
+              </li>
+            ))}
+          </>
+        ) : null}
+      </ul>
+    </div>
+  );
 }
 
 function Bubble({ m, state }: { m: Message; state: PanelState }) {
@@ -68,6 +108,7 @@ function Bubble({ m, state }: { m: Message; state: PanelState }) {
           </span>
         ) : null}
       </div>
+      {outbound ? <Details m={m} /> : null}
       {explanation ? (
         <div class="failure" data-testid="wa-message-error">
           <p class="small">{m.errorCode ? `${explanation} (${m.errorCode})` : explanation}</p>
