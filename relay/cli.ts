@@ -1,12 +1,14 @@
 /**
  * The relay's commands: serve, start (demo: build the extension with a demo token, then serve),
- * tokens create|list|revoke. Output meant for scripts goes to stdout (a new token alone on the last
+ * tokens create|list|revoke, doctor. Output meant for scripts goes to stdout (a new token alone on the last
  * line); everything else to stderr.
  */
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../shared/api.ts';
 import { createAccessToken } from './auth/tokens.ts';
 import { ConfigError, loadDotEnv, parseConfig, type Config } from './config.ts';
+import { exitCodeFor, formatReport } from './doctor/format-report.ts';
+import { runDoctor } from './doctor/run-doctor.ts';
 import { openStore, startRelay } from './server.ts';
 
 const USAGE = `Usage: npm run relay -- <command>
@@ -14,7 +16,8 @@ const USAGE = `Usage: npm run relay -- <command>
   start                                   build the extension and run the relay with the demo CRM page (npm start)
   tokens create --name NAME --role rep|manager|admin
   tokens list
-  tokens revoke ID`;
+  tokens revoke ID
+  doctor                                  check the configuration and the Twilio account, and say how to fix what is wrong`;
 
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,6 +40,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       return startCommand(config);
     case 'tokens':
       return tokensCommand(config, rest);
+    case 'doctor':
+      return doctorCommand(config);
     case undefined:
     case 'help':
     case '--help':
@@ -94,6 +99,13 @@ Extension built in dist/chrome and dist/firefox. Create a token with:
   npm run relay -- tokens create --name "Your Name" --role rep
 `,
   );
+}
+
+/** The report is the command's output, so it goes to stdout; the exit code says whether anything failed. */
+async function doctorCommand(config: Config): Promise<number> {
+  const { header, sections } = await runDoctor(config);
+  process.stdout.write(formatReport(header, sections, [config.twilio.authToken]));
+  return exitCodeFor(sections.flatMap((s) => s.findings));
 }
 
 async function tokensCommand(config: Config, args: string[]): Promise<number> {

@@ -158,7 +158,7 @@ function bodyOf(types: unknown): string {
   return '';
 }
 
-function approvalOf(approvalRequests: unknown): { status: string; category: string } {
+export function approvalOf(approvalRequests: unknown): { status: string; category: string } {
   if (!approvalRequests || typeof approvalRequests !== 'object') return { status: '', category: '' };
   const a = approvalRequests as Record<string, unknown>;
   // ContentAndApprovals returns the WhatsApp approval FLAT (reference §6; Chatwoot #15350 hid every template by
@@ -178,6 +178,35 @@ function samplesOf(variables: unknown): Record<string, string> {
   return out;
 }
 
+export interface TwilioClient {
+  client: twilio.Twilio;
+  /** Ends idle keep-alive sockets so a command or test can exit promptly. */
+  close(): void;
+}
+
+/**
+ * The SDK client every relay part uses (the gateway, `doctor`): our RequestClient with the timeout and
+ * retry settings, pointed at TWILIO_API_BASE_URL when set. One construction, so `doctor` checks the
+ * account through exactly the transport the relay sends with.
+ */
+export function createTwilioClient(opts: Pick<TwilioGatewayOptions, 'accountSid' | 'authToken' | 'apiBaseUrl' | 'timeoutMs'>): TwilioClient {
+  const httpClient = new RelayRequestClient(
+    { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, autoRetry: true, maxRetries: MAX_RETRIES, keepAlive: true },
+    opts.apiBaseUrl,
+  );
+  // region/edge (TWILIO_REGION, TWILIO_EDGE) are left to the SDK: it applies them to the host before our
+  // httpClient sees the URI, and the rewrite matches any *.twilio.com host, so both modes still work.
+  const client = twilio(opts.accountSid, opts.authToken, { httpClient });
+  return {
+    client,
+    close(): void {
+      // Idle keep-alive sockets are unref'd by Node, but an explicit close lets tests and shutdown end promptly.
+      const agent = httpClient.axios.defaults.httpsAgent as { destroy?: () => void } | undefined;
+      agent?.destroy?.();
+    },
+  };
+}
+
 export function createTwilioGateway(opts: TwilioGatewayOptions): TwilioGateway {
   if (!opts.from && !opts.messagingServiceSid) {
     throw new Error('createTwilioGateway: set `from` (TWILIO_WHATSAPP_FROM) or `messagingServiceSid` (TWILIO_MESSAGING_SERVICE_SID)');
@@ -186,13 +215,7 @@ export function createTwilioGateway(opts: TwilioGatewayOptions): TwilioGateway {
   const from = opts.from ? toWhatsAppAddress(opts.from) : undefined;
   const messagingServiceSid = opts.messagingServiceSid || undefined;
 
-  const httpClient = new RelayRequestClient(
-    { timeout: timeoutMs, autoRetry: true, maxRetries: MAX_RETRIES, keepAlive: true },
-    opts.apiBaseUrl,
-  );
-  // region/edge (TWILIO_REGION, TWILIO_EDGE) are left to the SDK: it applies them to the host before our
-  // httpClient sees the URI, and the rewrite matches any *.twilio.com host, so both modes still work.
-  const client = twilio(opts.accountSid, opts.authToken, { httpClient });
+  const { client, close } = createTwilioClient({ ...opts, timeoutMs });
 
   const mapError = (err: unknown): unknown => toRelayError(err, timeoutMs);
 
@@ -259,9 +282,7 @@ export function createTwilioGateway(opts: TwilioGatewayOptions): TwilioGateway {
     },
 
     async close(): Promise<void> {
-      // Idle keep-alive sockets are unref'd by Node, but an explicit close lets tests and shutdown end promptly.
-      const agent = httpClient.axios.defaults.httpsAgent as { destroy?: () => void } | undefined;
-      agent?.destroy?.();
+      close();
     },
   };
 }

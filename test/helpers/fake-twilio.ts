@@ -12,6 +12,11 @@
  * with a 400, so a test that forgets to look at `specErrors` still fails loudly.
  *
  * Webhooks (status callbacks, inbound messages) are not sent from here: see twilio-signer.ts.
+ *
+ * For `doctor` it also serves the read-only account set-up: the Account, the WhatsApp Senders API
+ * (/v2/Channels/Senders) and Messaging Services with their ChannelSenders, each in Twilio's wire shape
+ * (snake_case; field names checked against the SDK's model classes). Tests change `account`, `senders`
+ * and `services` in place between calls.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -39,6 +44,53 @@ export interface FakeContent {
   };
   date_created?: string;
   date_updated?: string;
+}
+
+/** The Account resource's settable parts (/2010-04-01/Accounts/{Sid}.json). */
+export interface FakeAccount {
+  status: 'active' | 'suspended' | 'closed';
+  type: 'Trial' | 'Full';
+  friendly_name: string;
+}
+
+/** A sender's webhook block as the Senders API returns it. */
+export interface FakeSenderWebhook {
+  callback_url: string | null;
+  callback_method: string | null;
+  fallback_url: string | null;
+  fallback_method: string | null;
+  status_callback_url: string | null;
+  status_callback_method: string | null;
+}
+
+/** A WhatsApp sender as /v2/Channels/Senders returns it (snake_case, as on the wire; `url` is added when served). */
+export interface FakeSender {
+  sid: string;
+  /** CREATING | ONLINE | OFFLINE | PENDING_VERIFICATION | VERIFYING | ONLINE:UPDATING | TWILIO_REVIEW | DRAFT | STUBBED */
+  status: string;
+  /** whatsapp:+E164 */
+  sender_id: string;
+  friendly_name: string | null;
+  configuration: { waba_id: string | null; verification_method: string | null; verification_code: string | null; voice_application_sid: string | null } | null;
+  webhook: FakeSenderWebhook | null;
+  profile: Record<string, unknown> | null;
+  properties: { quality_rating: string | null; messaging_limit: string | null } | null;
+  offline_reasons: { code: string | null; message: string | null; more_info: string | null }[] | null;
+}
+
+/** A Messaging Service (/v1/Services/{Sid}) plus the addresses in its ChannelSenders pool. */
+export interface FakeMessagingService {
+  sid: string;
+  friendly_name: string;
+  inbound_request_url: string | null;
+  inbound_method: string;
+  fallback_url: string | null;
+  fallback_method: string;
+  status_callback: string | null;
+  /** "Defer to sender's webhook": incoming messages go to each sender's own webhook. */
+  use_inbound_webhook_on_number: boolean;
+  /** Served as /v1/Services/{Sid}/ChannelSenders (`sender` = whatsapp:+…); not part of the service resource. */
+  channel_senders: string[];
 }
 
 export interface FakeRequest {
@@ -88,9 +140,15 @@ export interface FakeTwilio {
   readonly messages: FakeMessage[];
   /** The templates currently served. */
   readonly templates: FakeContent[];
+  /** The account served at /2010-04-01/Accounts/{Sid}.json; change its fields in place. */
+  readonly account: FakeAccount;
+  /** WhatsApp senders served by the Senders API; push, splice or edit in place. */
+  readonly senders: FakeSender[];
+  /** Messaging Services served at /v1/Services/{Sid}; push, splice or edit in place. */
+  readonly services: FakeMessagingService[];
   /** The next `n` requests (any route) get `reply` instead of their normal answer; calls queue up. */
   failNext(n: number, reply: FailReply): void;
-  /** Forget requests, messages and scripted failures (templates stay). */
+  /** Forget requests, messages and scripted failures (templates, account, senders and services stay). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -99,6 +157,9 @@ export interface FakeTwilioOptions {
   accountSid: string;
   authToken: string;
   templates?: FakeContent[];
+  account?: Partial<FakeAccount>;
+  senders?: FakeSender[];
+  services?: FakeMessagingService[];
   /** Largest page the Content list routes return, whatever PageSize asks (Twilio caps it too). */
   maxPageSize?: number;
 }
@@ -166,6 +227,47 @@ export function defaultTemplates(): FakeContent[] {
     content('HX3d4e5f60718293a4b5c6d7e8f9012345', 'payment_due', 'Your payment of {{1}} is due on {{2}}.', { '1': '$10', '2': 'May 1' }, 'pending', 'UTILITY'),
     quickReply,
   ];
+}
+
+// ---- account set-up (for doctor) ------------------------------------------------------------------
+
+/** A WhatsApp sender, ONLINE with no webhooks unless `over` says otherwise. */
+export function whatsappSender(senderId: string, over: { status?: string; webhook?: Partial<FakeSenderWebhook>; offline_reasons?: FakeSender['offline_reasons'] } = {}): FakeSender {
+  return {
+    sid: 'XE' + randomBytes(16).toString('hex'),
+    status: over.status ?? 'ONLINE',
+    sender_id: senderId,
+    friendly_name: null,
+    configuration: { waba_id: '12345678912345', verification_method: 'sms', verification_code: null, voice_application_sid: null },
+    webhook: {
+      callback_url: null,
+      callback_method: 'POST',
+      fallback_url: null,
+      fallback_method: 'POST',
+      status_callback_url: null,
+      status_callback_method: 'POST',
+      ...over.webhook,
+    },
+    profile: { name: 'Example Business', about: null, address: null, description: null, logo_url: null, vertical: 'Other', websites: null, emails: null },
+    properties: { quality_rating: 'HIGH', messaging_limit: '1K Customers/24hr' },
+    offline_reasons: over.offline_reasons ?? null,
+  };
+}
+
+/** A Messaging Service with no webhooks and an empty pool unless `over` says otherwise. */
+export function messagingService(sid: string, over: Partial<Omit<FakeMessagingService, 'sid'>> = {}): FakeMessagingService {
+  return {
+    sid,
+    friendly_name: 'WhatsApp relay',
+    inbound_request_url: null,
+    inbound_method: 'POST',
+    fallback_url: null,
+    fallback_method: 'POST',
+    status_callback: null,
+    use_inbound_webhook_on_number: false,
+    channel_senders: [],
+    ...over,
+  };
 }
 
 // ---- spec validation ------------------------------------------------------------------------------
@@ -384,6 +486,9 @@ function renderTemplate(body: string, vars: Record<string, string> | null, defau
 export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwilio> {
   messageValidators(); // fail at start, not on the first request, if the spec can't be loaded
   const templates = opts.templates ?? defaultTemplates();
+  const account: FakeAccount = { status: 'active', type: 'Full', friendly_name: 'My first Twilio account', ...opts.account };
+  const senders: FakeSender[] = opts.senders ?? [];
+  const services: FakeMessagingService[] = opts.services ?? [];
   const requests: FakeRequest[] = [];
   const messages: FakeMessage[] = [];
   const failures: FailReply[] = [];
@@ -450,6 +555,15 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     if (fetchMatch && req.method === 'GET') return fetchMessage(res, decodeURIComponent(fetchMatch[1] ?? ''), decodeURIComponent(fetchMatch[2] ?? ''));
     if (req.method === 'GET' && (url.pathname === '/v1/ContentAndApprovals' || url.pathname === '/v1/Content')) {
       return listContent(res, url);
+    }
+    if (req.method === 'GET') {
+      const accountMatch = /^\/2010-04-01\/Accounts\/([^/]+)\.json$/.exec(url.pathname);
+      if (accountMatch) return fetchAccount(res, decodeURIComponent(accountMatch[1] ?? ''));
+      if (url.pathname === '/v2/Channels/Senders') return listSenders(res, url);
+      const senderMatch = /^\/v2\/Channels\/Senders\/([^/]+)$/.exec(url.pathname);
+      if (senderMatch) return fetchSender(res, url, decodeURIComponent(senderMatch[1] ?? ''));
+      const serviceMatch = /^\/v1\/Services\/([^/]+)(?:\/(ChannelSenders|PhoneNumbers))?$/.exec(url.pathname);
+      if (serviceMatch) return serviceRoute(res, url, decodeURIComponent(serviceMatch[1] ?? ''), serviceMatch[2]);
     }
     twilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
   }
@@ -579,6 +693,133 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     });
   }
 
+  function notFound(res: ServerResponse, path: string): void {
+    twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
+  }
+
+  /** A Twilio list envelope (`{<key>: [...], meta}`), paged like the Content routes, other query params kept. */
+  function sendList(res: ServerResponse, url: URL, key: string, items: unknown[]): void {
+    const requested = Number(url.searchParams.get('PageSize') ?? '50');
+    if (!Number.isInteger(requested) || requested < 1 || requested > 1000) {
+      twilioError(res, 400, 20001, 'PageSize must be an integer between 1 and 1000');
+      return;
+    }
+    const pageSize = Math.min(requested, opts.maxPageSize ?? 1000);
+    const page = Math.max(0, Number(url.searchParams.get('Page') ?? '0') || 0);
+    const pageUrl = (p: number): string => {
+      const q = new URLSearchParams(url.searchParams);
+      q.set('PageSize', String(pageSize));
+      q.set('Page', String(p));
+      if (p > 0) q.set('PageToken', `PT${p}`);
+      else q.delete('PageToken');
+      return `${origin}${url.pathname}?${q.toString()}`;
+    };
+    sendJson(res, 200, {
+      [key]: items.slice(page * pageSize, (page + 1) * pageSize),
+      meta: {
+        page,
+        page_size: pageSize,
+        first_page_url: pageUrl(0),
+        previous_page_url: page > 0 ? pageUrl(page - 1) : null,
+        url: pageUrl(page),
+        next_page_url: (page + 1) * pageSize < items.length ? pageUrl(page + 1) : null,
+        key,
+      },
+    });
+  }
+
+  function fetchAccount(res: ServerResponse, sid: string): void {
+    if (sid !== opts.accountSid) return notFound(res, `/2010-04-01/Accounts/${sid}.json`);
+    const base = `/2010-04-01/Accounts/${sid}`;
+    sendJson(res, 200, {
+      // Twilio really does return the Auth Token here; doctor must never print it.
+      auth_token: opts.authToken,
+      date_created: 'Wed, 04 Aug 2021 10:00:00 +0000',
+      date_updated: 'Thu, 05 Aug 2021 10:00:00 +0000',
+      friendly_name: account.friendly_name,
+      owner_account_sid: sid,
+      sid,
+      status: account.status,
+      subresource_uris: {
+        messages: `${base}/Messages.json`,
+        incoming_phone_numbers: `${base}/IncomingPhoneNumbers.json`,
+        balance: `${base}/Balance.json`,
+      },
+      type: account.type,
+      uri: `${base}.json`,
+    });
+  }
+
+  function senderResource(s: FakeSender): Record<string, unknown> {
+    return { ...s, compliance: null, url: `${origin}/v2/Channels/Senders/${s.sid}` };
+  }
+
+  function listSenders(res: ServerResponse, url: URL): void {
+    const channel = url.searchParams.get('Channel');
+    if (!channel) {
+      twilioError(res, 400, 20001, 'Missing required parameter Channel in the query string');
+      return;
+    }
+    const matching = senders.filter((s) => s.sender_id.toLowerCase().startsWith(`${channel.toLowerCase()}:`));
+    sendList(res, url, 'senders', matching.map(senderResource));
+  }
+
+  function fetchSender(res: ServerResponse, url: URL, sid: string): void {
+    const s = senders.find((x) => x.sid === sid);
+    if (!s) return notFound(res, url.pathname);
+    sendJson(res, 200, senderResource(s));
+  }
+
+  function serviceRoute(res: ServerResponse, url: URL, sid: string, sub: string | undefined): void {
+    const svc = services.find((x) => x.sid === sid);
+    if (!svc) return notFound(res, url.pathname);
+    const serviceUrl = `${origin}/v1/Services/${sid}`;
+    const created = '2024-05-01T10:00:00Z';
+    if (sub === 'ChannelSenders') {
+      const pool = svc.channel_senders.map((sender, i) => ({
+        account_sid: opts.accountSid,
+        messaging_service_sid: sid,
+        sid: 'XE' + sid.slice(2, 30) + String(i).padStart(4, '0'),
+        sender,
+        sender_type: sender.startsWith('whatsapp:') ? 'WhatsApp' : sender.startsWith('messenger:') ? 'Messenger' : 'Unknown',
+        country_code: 'US',
+        date_created: created,
+        date_updated: created,
+        url: `${serviceUrl}/ChannelSenders/XE${sid.slice(2, 30)}${String(i).padStart(4, '0')}`,
+      }));
+      return sendList(res, url, 'senders', pool);
+    }
+    // WhatsApp senders are never PhoneNumbers (PN… SMS numbers), so this pool is always empty here.
+    if (sub === 'PhoneNumbers') return sendList(res, url, 'phone_numbers', []);
+    const { channel_senders: _pool, ...fields } = svc;
+    sendJson(res, 200, {
+      account_sid: opts.accountSid,
+      ...fields,
+      date_created: created,
+      date_updated: created,
+      sticky_sender: true,
+      mms_converter: true,
+      smart_encoding: true,
+      scan_message_content: 'inherit',
+      fallback_to_long_code: false,
+      area_code_geomatch: true,
+      synchronous_validation: false,
+      validity_period: 36000,
+      url: serviceUrl,
+      links: {
+        phone_numbers: `${serviceUrl}/PhoneNumbers`,
+        short_codes: `${serviceUrl}/ShortCodes`,
+        alpha_senders: `${serviceUrl}/AlphaSenders`,
+        channel_senders: `${serviceUrl}/ChannelSenders`,
+        us_app_to_person: `${serviceUrl}/Compliance/Usa2p`,
+        us_app_to_person_usecases: `${serviceUrl}/Compliance/Usa2p/Usecases`,
+        destination_alpha_senders: `${serviceUrl}/DestinationAlphaSenders`,
+      },
+      usecase: 'undeclared',
+      us_app_to_person_registered: false,
+    });
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -591,6 +832,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     requests,
     messages,
     templates,
+    account,
+    senders,
+    services,
     failNext(n: number, reply: FailReply): void {
       for (let i = 0; i < n; i++) failures.push(reply);
     },
