@@ -17,6 +17,7 @@ const USAGE = `Usage: npm run relay -- <command>
   tokens create --name NAME --role rep|manager|admin
   tokens list
   tokens revoke ID
+  tokens rotate ID                        a new token for the same name and role; the old one stops working
   doctor                                  check the configuration and the Twilio account, and say how to fix what is wrong`;
 
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
@@ -134,6 +135,20 @@ async function tokensCommand(config: Config, args: string[]): Promise<number> {
       for (const t of tokens) {
         process.stdout.write(`${t.id}\t${t.role}\t${t.revokedAt ? 'revoked ' + t.revokedAt : 'active'}\t${t.lastUsedAt ?? 'never used'}\t${t.name}\n`);
       }
+      return 0;
+    }
+    if (sub === 'rotate') {
+      // A new secret for the same person and role, and the old one revoked in the same breath.
+      const id = rest[0];
+      const current = (await store.listTokens()).find((t) => t.id === id && !t.revokedAt);
+      if (!current) {
+        process.stderr.write(`tokens rotate: no active token with id ${id ?? '(none given)'} (see tokens list)\n`);
+        return 1;
+      }
+      const { token, record } = await createAccessToken(store, current.name, current.role);
+      await store.revokeToken(current.id, new Date().toISOString());
+      process.stderr.write(`Rotated ${current.id} → ${record.id} for "${record.name}" (${record.role}). The old token no longer works; the new one is shown once.\n`);
+      process.stdout.write(token + '\n');
       return 0;
     }
     if (sub === 'revoke') {

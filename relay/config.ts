@@ -17,6 +17,8 @@ const Env = z.object({
   DATABASE_URL: z.string().default('file:./data/relay.sqlite'),
   TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters (Twilio console → Account info)')),
   TWILIO_AUTH_TOKEN: optional(z.string().min(16, 'looks too short for a Twilio Auth Token')),
+  /** During an Auth Token rotation: the other token, also accepted on webhook signatures. */
+  TWILIO_AUTH_TOKEN_SECONDARY: optional(z.string().min(16, 'looks too short for a Twilio Auth Token')),
   TWILIO_WHATSAPP_FROM: optional(z.string().regex(/^(whatsapp:)?\+[1-9]\d{7,14}$/, 'must be whatsapp:+E164 or +E164, e.g. whatsapp:+14155238886')),
   TWILIO_MESSAGING_SERVICE_SID: optional(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex characters')),
   TWILIO_API_BASE_URL: optional(z.string().url('must be a URL such as http://127.0.0.1:4010')),
@@ -34,8 +36,8 @@ export interface Config {
   publicUrl: string;
   database: { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
   twilio:
-    | { mode: 'simulator'; authToken: string; sender: string }
-    | { mode: 'live'; accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiBaseUrl?: string; sender: string };
+    | { mode: 'simulator'; authToken: string; sender: string; webhookTokens: string[] }
+    | { mode: 'live'; accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiBaseUrl?: string; sender: string; webhookTokens: string[] };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   logBodies: boolean;
   maxBodyBytes: number;
@@ -77,6 +79,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       mode: 'live',
       accountSid: e.TWILIO_ACCOUNT_SID!,
       authToken: e.TWILIO_AUTH_TOKEN!,
+      // Twilio signs with whichever token is primary in the console; during a rotation that can be either.
+      webhookTokens: [e.TWILIO_AUTH_TOKEN!, ...(e.TWILIO_AUTH_TOKEN_SECONDARY ? [e.TWILIO_AUTH_TOKEN_SECONDARY] : [])],
       ...(from ? { from } : {}),
       ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}),
       ...(e.TWILIO_API_BASE_URL ? { apiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/+$/, '') } : {}),
@@ -84,7 +88,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     };
   } else {
     // The simulator signs its own webhooks with a per-process secret, so they go through the same check as Twilio's.
-    twilio = { mode: 'simulator', authToken: randomBytes(24).toString('hex'), sender: SANDBOX_SENDER };
+    const authToken = randomBytes(24).toString('hex');
+    twilio = { mode: 'simulator', authToken, sender: SANDBOX_SENDER, webhookTokens: [authToken] };
   }
   return {
     port: e.PORT,

@@ -40,7 +40,7 @@ export function isWebhookPath(path: string): path is WebhookPath {
 }
 
 export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promise<WebhookResponse> {
-  const tokens = [deps.config.twilio.authToken];
+  const tokens = deps.config.twilio.webhookTokens;
   const base = deps.config.publicUrl;
   const limit = deps.config.maxBodyBytes;
 
