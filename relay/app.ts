@@ -14,6 +14,7 @@ import { contactRoutes } from './routes/contacts.ts';
 import { demoRoutes } from './demo/demo-routes.ts';
 import { eventRoutes } from './routes/events.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { simulatorRoutes } from './routes/simulator.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { twilioRoutes } from './routes/twilio.ts';
@@ -60,7 +61,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
       c.header('X-Relay-Mode', 'simulator (messages are simulated; nothing is sent to WhatsApp)');
     });
   }
-  v1.use('*', cors({ origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null), allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'], allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'], maxAge: 600 }));
+  v1.use('*', cors({ origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null), allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'], allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'], exposeHeaders: ['Content-Disposition'], maxAge: 600 }));
   v1.use('*', bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: () => { throw new RelayError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`); } }));
   v1.use('*', apiAuth(deps));
   v1.get('/me', (c) => {
@@ -71,6 +72,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
   v1.route('/contacts', contactRoutes(deps));
   v1.route('/templates', templateRoutes(deps));
   v1.route('/messages', messageRoutes(deps));
+  v1.route('/reports', reportRoutes(deps));
   v1.route('/events', eventRoutes(deps, { keepAliveMs: opts.keepAliveMs }));
   if (deps.simulator) v1.route('/simulator', simulatorRoutes(deps, deps.simulator));
   app.route('/v1', v1);

@@ -9,11 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createApp, type AppOptions } from './app.ts';
-import { createBus } from './bus.ts';
+import { createBus, type Bus } from './bus.ts';
+import { createPostgresBus } from './bus-postgres.ts';
 import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createTemplateCache } from './services/template-cache.ts';
+import { openPostgresStore } from './store/postgres/postgres-store.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 import { createSimulator } from './twilio/simulator.ts';
@@ -29,7 +31,14 @@ export interface RunningRelay {
 
 export async function openStore(config: Config): Promise<Store> {
   if (config.database.engine === 'postgres') {
-    throw new Error('DATABASE_URL: the PostgreSQL engine is not available in this version; use file:./data/relay.sqlite');
+    const store = openPostgresStore(config.database.url);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
   }
   if (config.database.file !== ':memory:') mkdirSync(dirname(config.database.file), { recursive: true });
   const store = openSqliteStore(config.database.file);
@@ -37,7 +46,7 @@ export async function openStore(config: Config): Promise<Store> {
   return store;
 }
 
-export function buildDeps(config: Config, store: Store, opts: { log?: Logger; clock?: () => Date } = {}): Deps {
+export function buildDeps(config: Config, store: Store, opts: { log?: Logger; clock?: () => Date; bus?: Bus } = {}): Deps {
   const clock = opts.clock ?? (() => new Date());
   const log = opts.log ?? createLogger(config.logLevel, { bodies: config.logBodies });
   const t = config.twilio;
@@ -52,13 +61,22 @@ export function buildDeps(config: Config, store: Store, opts: { log?: Logger; cl
           ...(t.apiBaseUrl ? { apiBaseUrl: t.apiBaseUrl } : {}),
         })
       : simulator!;
-  const bus = createBus();
+  const bus = opts.bus ?? createBus();
   return { config, store, twilio, bus, clock, log, templates: createTemplateCache(twilio, clock), ...(simulator ? { simulator } : {}) };
 }
 
 export async function startRelay(config: Config, opts: AppOptions & { store?: Store; log?: Logger; clock?: () => Date } = {}): Promise<RunningRelay> {
   const store = opts.store ?? (await openStore(config));
-  const deps = buildDeps(config, store, opts);
+  const log = opts.log ?? createLogger(config.logLevel, { bodies: config.logBodies });
+  // With PostgreSQL there may be other instances: live events travel between them by LISTEN/NOTIFY.
+  let bus: (Bus & { close(): Promise<void> }) | undefined;
+  try {
+    if (config.database.engine === 'postgres') bus = await createPostgresBus(config.database.url, { store, log });
+  } catch (err) {
+    if (!opts.store) await store.close();
+    throw err;
+  }
+  const deps = buildDeps(config, store, { ...opts, log, ...(bus ? { bus } : {}) });
   const app = createApp(deps, opts);
   const api = getRequestListener(app.fetch);
   // Twilio's webhooks skip Hono's fetch-style objects: same handler, fewer allocations per request.
@@ -89,6 +107,7 @@ export async function startRelay(config: Config, opts: AppOptions & { store?: St
           // Live streams never end on their own: cut them so close() returns.
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await bus?.close();
         await store.close();
       })();
       return closing;

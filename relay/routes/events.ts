@@ -1,10 +1,12 @@
 /**
  * GET /v1/events — Server-Sent Events per phone (repeatable `phone`), or `scope=mine`: replies on
  * contacts this token has messaged, replayed from Last-Event-ID so a sleeping extension misses
- * nothing. Events are hints; clients refetch the contact on every (re)connect.
+ * nothing, or `scope=all` (managers and admins): every event. Events are hints; clients refetch the
+ * contact on every (re)connect.
  */
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { roleAtLeast } from '../auth/tokens.ts';
 import type { BusEvent } from '../bus.ts';
 import type { Deps } from '../deps.ts';
 import { RelayError } from '../errors.ts';
@@ -23,8 +25,9 @@ export function eventRoutes(deps: Deps, opts: { keepAliveMs?: number } = {}): Ho
     const actor = c.get('actor');
     const scope = c.req.query('scope');
     const phones = (c.req.queries('phone') ?? []).map((p) => parsePhoneParam(p));
-    if (scope !== undefined && scope !== 'mine') throw new RelayError('VALIDATION_FAILED', 'scope must be "mine" when given.');
-    if (!scope && phones.length === 0) throw new RelayError('VALIDATION_FAILED', 'Give at least one phone (?phone=+E164) or scope=mine.');
+    if (scope !== undefined && scope !== 'mine' && scope !== 'all') throw new RelayError('VALIDATION_FAILED', 'scope must be "mine" or "all" when given.');
+    if (scope === 'all' && !roleAtLeast(actor.role, 'manager')) throw new RelayError('FORBIDDEN', `scope=all needs the manager role; your token is ${actor.role}.`);
+    if (!scope && phones.length === 0) throw new RelayError('VALIDATION_FAILED', 'Give at least one phone (?phone=+E164), scope=mine or (managers) scope=all.');
     if (phones.length > MAX_PHONES) throw new RelayError('VALIDATION_FAILED', `At most ${MAX_PHONES} phones per stream.`);
     const lastEventId = c.req.header('last-event-id') ?? c.req.query('lastEventId') ?? null;
 
@@ -44,7 +47,9 @@ export function eventRoutes(deps: Deps, opts: { keepAliveMs?: number } = {}): Ho
           }),
         );
       }
-      for (const phone of new Set(phones)) unsubscribers.push(deps.bus.subscribe(phone, push));
+      // Every event, for managers' live views; per-phone subscriptions on top would only repeat them.
+      if (scope === 'all') unsubscribers.push(deps.bus.subscribe('*', push));
+      else for (const phone of new Set(phones)) unsubscribers.push(deps.bus.subscribe(phone, push));
       let closed = false;
       stream.onAbort(() => {
         closed = true;

@@ -36,3 +36,28 @@ export function parseCursor(cursor: string): number {
   if (!/^\d{1,15}$/.test(cursor)) return 0;
   return Number(cursor);
 }
+
+/**
+ * Drill-down pages (GET /v1/messages) go newest first by (createdAt, seq): createdAt is what the date
+ * filters and the report groups use, and seq breaks ties, so a page boundary never splits or repeats a
+ * message even when many share a millisecond. The cursor is the last message's pair, opaque to clients:
+ * base-36 epoch milliseconds and base-36 seq.
+ */
+export interface PageCursor {
+  createdAt: string;
+  seq: number;
+}
+
+export function encodePageCursor(createdAt: string, seq: number | bigint | string): string {
+  return `${Date.parse(createdAt).toString(36)}.${BigInt(seq).toString(36)}`;
+}
+
+/** null for anything that is not a cursor this relay made. */
+export function decodePageCursor(cursor: string): PageCursor | null {
+  const m = /^([0-9a-z]{1,10})\.([0-9a-z]{1,10})$/.exec(cursor);
+  if (!m) return null;
+  const ms = parseInt(m[1]!, 36);
+  const seq = parseInt(m[2]!, 36);
+  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq) || ms > 8.64e15) return null;
+  return { createdAt: new Date(ms).toISOString(), seq };
+}

@@ -49,3 +49,38 @@ export function foldStatus(s: StatusFields, e: StatusEvent): { fields: StatusFie
     },
   };
 }
+
+/**
+ * The status times copied onto plain columns for manager reports, derived from status_times alone so
+ * every engine writes the same values wherever it writes status_times. *_at are the first time each
+ * status was seen (failedAt: failed or undelivered, whichever first); toDeliveredMs and toReadMs are
+ * the milliseconds from creation to the first delivered-or-read callback and to the first read one.
+ */
+export interface StatusColumns {
+  sentAt: string | null;
+  deliveredAt: string | null;
+  readAt: string | null;
+  failedAt: string | null;
+  toDeliveredMs: number | null;
+  toReadMs: number | null;
+}
+
+const earliest = (a: string | undefined, b: string | undefined): string | null => (a === undefined ? (b ?? null) : b === undefined || a <= b ? a : b);
+
+export function statusColumns(createdAt: string, times: Readonly<Record<string, string>>): StatusColumns {
+  const created = Date.parse(createdAt);
+  const since = (at: string | null): number | null => {
+    if (at === null) return null;
+    const ms = Date.parse(at) - created;
+    return Number.isFinite(ms) ? ms : null;
+  };
+  const deliveredOrRead = earliest(times.delivered, times.read);
+  return {
+    sentAt: times.sent ?? null,
+    deliveredAt: times.delivered ?? null,
+    readAt: times.read ?? null,
+    failedAt: earliest(times.failed, times.undelivered),
+    toDeliveredMs: since(deliveredOrRead),
+    toReadMs: since(times.read ?? null),
+  };
+}

@@ -359,6 +359,148 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
       });
     });
 
+    describe('manager reports', () => {
+      const HX_A = 'HX' + 'a'.repeat(32);
+      const HX_B = 'HX' + 'b'.repeat(32);
+      const FROM = '2025-01-15T00:00:00.000Z';
+      const TO = '2025-01-17T00:00:00.000Z';
+      const DAY2 = 86_400;
+
+      /** An outbound message created at t(at) by `by`, then the given callbacks. */
+      async function msg(id: string, by: 'Ana' | 'Bea', at: number, contentSid: string | null, callbacks: [Message['status'], number, number?][] = []): Promise<void> {
+        await store.createOutbound(outbound({ id, sentBy: by, sentByTokenId: `tok_${by}`, createdAt: t(at), contentSid, body: contentSid ? null : 'Hi' }));
+        await store.attachSid(id, `SM_${id}`, 'queued', t(at));
+        for (const [s, when, code] of callbacks) await store.applyStatus(status(`SM_${id}`, s, t(when), code === undefined ? {} : { errorCode: code, errorMessage: 'x' }));
+      }
+
+      /**
+       * Two reps, two templates and free-form over two days (2025-01-15 and -16), plus messages just
+       * outside the range and an inbound one, which no report counts. Durations in the comments.
+       */
+      async function seed(): Promise<void> {
+        await msg('m1', 'Ana', 0, HX_A, [['sent', 1], ['delivered', 3], ['read', 10]]); // delivered 3000, read 10000
+        await msg('m2', 'Ana', 100, null, [['sent', 101], ['delivered', 102]]); // delivered 2000
+        await msg('m3', 'Ana', DAY2, HX_A, [['sent', DAY2 + 1], ['undelivered', DAY2 + 5, 63016]]);
+        await msg('m4', 'Bea', 200, HX_B, [['read', 204], ['delivered', 206]]); // read first: delivered 4000, read 4000
+        await store.createOutbound(outbound({ id: 'm5', sentBy: 'Bea', sentByTokenId: 'tok_Bea', createdAt: t(DAY2 + 100), contentSid: HX_A, body: null }));
+        await store.markSendFailed('m5', 21211, 'The phone number is not valid.', t(DAY2 + 101));
+        await msg('m6', 'Bea', DAY2 + 200, null, [['sent', DAY2 + 201]]);
+        await msg('m7', 'Bea', 300, HX_B, [['failed', 305]]); // failed without a code
+        await msg('m8', 'Ana', -DAY2, HX_A, [['delivered', -DAY2 + 1]]); // the day before: outside
+        await store.createOutbound(outbound({ id: 'm9', sentBy: 'Ana', sentByTokenId: 'tok_Ana', createdAt: TO })); // exactly `to`: outside
+        await store.receiveInbound(inbound({ phone: P2, at: t(50) })); // inbound: never counted
+      }
+
+      const row = (key: string, sent: number, delivered: number, read: number, failed: number, medD: number | null, medR: number | null, failures: [number | null, number][]) => ({
+        key, sent, delivered, read, failed,
+        deliveryRate: sent ? delivered / sent : 0,
+        readRate: delivered ? read / delivered : 0,
+        medianToDeliveredMs: medD,
+        medianToReadMs: medR,
+        failuresByCode: failures.map(([code, count]) => ({ code, count, explanation: expect.any(String) })),
+      });
+
+      it('groups by rep, with totals over every message (medians of all durations, not of medians)', async () => {
+        await seed();
+        const r = await store.deliveryReport({ from: FROM, to: TO, groupBy: 'rep' });
+        expect(r.rows).toEqual([
+          row('Ana', 3, 2, 1, 1, 2500, 10000, [[63016, 1]]),
+          row('Bea', 4, 1, 1, 2, 4000, 4000, [[21211, 1], [null, 1]]),
+        ]);
+        expect(r.totals).toEqual(row('total', 7, 3, 2, 3, 3000, 7000, [[21211, 1], [63016, 1], [null, 1]]));
+        expect(r.totals.failuresByCode[1]!.explanation).toBe('The 24-hour reply window is closed. Choose an approved template.');
+      });
+
+      it('groups by template (free-form for messages without one) and by UTC day', async () => {
+        await seed();
+        const byTemplate = await store.deliveryReport({ from: FROM, to: TO, groupBy: 'template' });
+        expect(byTemplate.rows).toEqual([
+          row(HX_A, 3, 1, 1, 2, 3000, 10000, [[21211, 1], [63016, 1]]),
+          row(HX_B, 2, 1, 1, 1, 4000, 4000, [[null, 1]]),
+          row('free-form', 2, 1, 0, 0, 2000, null, []),
+        ]);
+        const byDay = await store.deliveryReport({ from: FROM, to: TO, groupBy: 'day' });
+        expect(byDay.rows).toEqual([
+          row('2025-01-15', 4, 3, 2, 1, 3000, 7000, [[null, 1]]),
+          row('2025-01-16', 3, 0, 0, 2, null, null, [[21211, 1], [63016, 1]]),
+        ]);
+        expect(byDay.totals).toEqual(byTemplate.totals);
+      });
+
+      it('filters by rep, cuts days at a time-of-day range, and is empty outside any data', async () => {
+        await seed();
+        const bea = await store.deliveryReport({ from: FROM, to: TO, groupBy: 'day', rep: 'Bea' });
+        expect(bea.rows.map((r) => [r.key, r.sent, r.delivered, r.failed])).toEqual([['2025-01-15', 2, 1, 1], ['2025-01-16', 2, 0, 1]]);
+        expect((await store.deliveryReport({ from: FROM, to: TO, groupBy: 'rep', rep: 'Bea' })).rows.map((r) => r.key)).toEqual(['Bea']);
+        expect((await store.deliveryReport({ from: FROM, to: TO, groupBy: 'template', rep: 'Ana' })).rows.map((r) => [r.key, r.sent])).toEqual([[HX_A, 2], ['free-form', 1]]);
+        // 09:00:00 to 09:03:20 on the first day: m1 (t0) and m2 (t100) only; m4 at t200 is at `to`, so outside.
+        const slice = await store.deliveryReport({ from: t(0), to: t(200), groupBy: 'day' });
+        expect(slice.rows.map((r) => [r.key, r.sent])).toEqual([['2025-01-15', 2]]);
+        const none = await store.deliveryReport({ from: '2030-01-01T00:00:00.000Z', to: '2030-02-01T00:00:00.000Z', groupBy: 'rep' });
+        expect(none).toEqual({ rows: [], totals: row('total', 0, 0, 0, 0, null, null, []) });
+      });
+
+      it('pages outbound messages newest first, with filters, and no gap or repeat across pages', async () => {
+        await seed();
+        const ids = async (q: Omit<Parameters<Store['listMessagesPage']>[0], 'limit'>, limit = 100) => {
+          const out: string[] = [];
+          let cursor: string | null = null;
+          for (let i = 0; i < 20; i++) {
+            const page = await store.listMessagesPage({ ...q, cursor, limit });
+            expect(page.messages.length).toBeLessThanOrEqual(limit);
+            out.push(...page.messages.map((m) => m.id));
+            cursor = page.nextCursor;
+            if (cursor === null) return out;
+          }
+          throw new Error('did not end');
+        };
+        expect(await ids({}, 4)).toEqual(['m9', 'm6', 'm5', 'm3', 'm7', 'm4', 'm2', 'm1', 'm8']);
+        const first = await store.listMessagesPage({ limit: 9 });
+        expect(first.nextCursor).toBeNull();
+        expect(first.messages.every((m) => m.direction === 'outbound')).toBe(true);
+        expect(await ids({ rep: 'Bea' }, 3)).toEqual(['m6', 'm5', 'm7', 'm4']);
+        expect(await ids({ status: 'undelivered' })).toEqual(['m3']);
+        expect(await ids({ status: 'failed' })).toEqual(['m5', 'm7']);
+        expect(await ids({ contentSid: 'free-form' })).toEqual(['m9', 'm6', 'm2']);
+        expect(await ids({ contentSid: HX_A, from: FROM, to: TO }, 2)).toEqual(['m5', 'm3', 'm1']);
+        expect(await ids({ rep: 'Ana', contentSid: HX_A, status: 'read', from: FROM, to: TO })).toEqual(['m1']);
+        expect(await ids({ from: t(100), to: t(DAY2) })).toEqual(['m7', 'm4', 'm2']);
+        expect(await ids({ rep: 'Nobody' })).toEqual([]);
+      });
+
+      it('pages through many messages of the same millisecond in store order, none twice', async () => {
+        for (let i = 0; i < 7; i++) await store.createOutbound(outbound({ id: `same${i}`, createdAt: t(5) }));
+        await store.createOutbound(outbound({ id: 'later', createdAt: t(6) }));
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<Store['listMessagesPage']>> = await store.listMessagesPage({ cursor, limit: 3 });
+          seen.push(...page.messages.map((m) => m.id));
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(seen).toEqual(['later', 'same6', 'same5', 'same4', 'same3', 'same2', 'same1', 'same0']);
+      });
+
+      it('summarises known contacts by PinPoint id: consent and the last message', async () => {
+        await store.rememberPinpointId(P1, '42', t(0));
+        await store.rememberPinpointId(P2, '7', t(0));
+        await store.rememberPinpointId(P3, '1000', t(0));
+        await store.recordConsent({ phone: P1, state: 'opted_in', source: 'rep', by: 'Ana', evidence: 'form', at: t(1), messageSid: null });
+        await store.createOutbound(outbound({ phone: P1, createdAt: t(2) }));
+        await store.receiveInbound(inbound({ phone: P1, at: t(3) }));
+        await store.createOutbound(outbound({ id: 'p3msg', phone: P3, createdAt: t(4) }));
+        await store.attachSid('p3msg', 'SM_p3', 'queued', t(4));
+        await store.applyStatus(status('SM_p3', 'delivered', t(6)));
+        expect(await store.contactSummaries(['1000', '42', '7', '999', '42'])).toEqual([
+          { pinpointId: '7', phone: P2, consent: 'unknown', lastMessage: null },
+          { pinpointId: '42', phone: P1, consent: 'opted_in', lastMessage: { direction: 'inbound', status: 'received', at: t(3) } },
+          { pinpointId: '1000', phone: P3, consent: 'unknown', lastMessage: { direction: 'outbound', status: 'delivered', at: t(4) } },
+        ]);
+        expect(await store.contactSummaries(['999'])).toEqual([]);
+        expect(await store.contactSummaries([])).toEqual([]);
+      });
+    });
+
     describe('replay of inbound messages (scope=mine)', () => {
       it('returns inbound messages after a cursor, only on phones the token messaged, in order', async () => {
         await store.createOutbound(outbound({ phone: P1, sentByTokenId: 'tok_a' }));

@@ -6,6 +6,7 @@
  * store with the pure functions from shared/, so both engines enforce them identically.
  */
 import type { ConsentSource, ConsentState, Message, MessageStatus, Role } from '../../shared/api.ts';
+import type { ContactSummary, GroupBy, ReportRow } from '../../shared/reports.ts';
 
 export interface TokenRecord {
   id: string;
@@ -88,6 +89,39 @@ export type StatusResult =
   /** `phone` is there so callers can skip building `message` (lazy in SQLite) when nobody listens. */
   | { kind: 'applied'; phone: string; message: Message; changed: boolean };
 
+/** Instants are ISO UTC; ranges are half-open [from, to). The route turns dates into instants (shared/reports.ts rangeOf). */
+export interface DeliveryReportQuery {
+  from: string;
+  to: string;
+  groupBy: GroupBy;
+  /** Only this rep's messages (the sending token's name). */
+  rep?: string | undefined;
+}
+
+export interface DeliveryReportResult {
+  rows: ReportRow[];
+  totals: ReportRow;
+}
+
+/** Outbound messages only. Every filter is optional; `contentSid: 'free-form'` = sent without a template. */
+export interface MessagePageQuery {
+  rep?: string | undefined;
+  status?: MessageStatus | undefined;
+  contentSid?: string | undefined;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  /** A nextCursor from an earlier page (cursor.ts decodePageCursor must accept it). */
+  cursor?: string | null | undefined;
+  limit: number;
+}
+
+export interface MessagePageResult {
+  /** Newest first by (createdAt, seq). */
+  messages: Message[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
@@ -107,6 +141,11 @@ export interface Store {
   /** Appends to the consent history and updates the current state, atomically. */
   recordConsent(change: ConsentChange): Promise<ContactRecord>;
   consentHistory(phone: string): Promise<ConsentHistoryEntry[]>;
+  /**
+   * Consent and last message of the known contacts with these PinPoint ids (unknown ids are left
+   * out; a PinPoint id remembered for two phones gives two entries), sorted by PinPoint id then phone.
+   */
+  contactSummaries(pinpointIds: string[]): Promise<ContactSummary[]>;
 
   // messages
   /** Oldest first, the last `limit` messages. */
@@ -134,4 +173,10 @@ export interface Store {
   inboundSince(tokenId: string, afterCursor: string, limit: number): Promise<Message[]>;
   /** True when the token has sent at least one message to this phone. */
   hasMessaged(tokenId: string, phone: string): Promise<boolean>;
+
+  // manager reports (definitions: shared/reports.ts ReportRow)
+  /** Outbound messages created in [from, to), grouped; rows sorted by key, empty groups left out. */
+  deliveryReport(q: DeliveryReportQuery): Promise<DeliveryReportResult>;
+  /** One page of outbound messages matching the filters, keyset-paginated (never OFFSET). */
+  listMessagesPage(q: MessagePageQuery): Promise<MessagePageResult>;
 }

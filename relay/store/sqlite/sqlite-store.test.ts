@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeStoreContract, t } from '../store-contract.ts';
 import { LATEST_VERSION, MIGRATIONS, runMigrations, schemaVersion } from './migrations.ts';
 import { openSqliteStore } from './sqlite-store.ts';
+import { CONTACT_SUMMARY_SQL, PAGE_SQL, REPORT_SQL } from './statements.ts';
 
 /** A real file (WAL and all) in its own directory, never :memory:, so the tests see what production sees. */
 function tempFile(): { dir: string; file: string } {
@@ -183,23 +184,84 @@ describe('sqlite store specifics', () => {
     await store.close();
   });
 
-  it('plans manager reports and replays with indexes, not table scans', async () => {
+  it('plans manager reports, drill-down pages, list badges and replays with index ranges, never a table scan', async () => {
     const file = fresh();
     await openSqliteStore(file).close();
     const db = new Database(file, { readonly: true });
-    const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
-    const queries = [
-      `SELECT * FROM messages WHERE created_at >= '2025-01-01' AND created_at < '2025-02-01'`,
-      `SELECT * FROM messages WHERE sent_by = 'Ana' AND created_at >= '2025-01-01' AND created_at < '2025-02-01'`,
-      `SELECT * FROM messages WHERE content_sid = 'HX1' AND created_at >= '2025-01-01' AND created_at < '2025-02-01'`,
-      `SELECT * FROM messages WHERE phone = '+1' ORDER BY seq DESC LIMIT 10`,
-      `SELECT * FROM messages WHERE direction = 'inbound' AND seq > 5 AND phone IN (SELECT phone FROM messages WHERE sent_by_token_id = 't') ORDER BY seq LIMIT 10`,
-    ];
-    for (const q of queries) {
-      // SEARCH = an index range; SCAN (even "USING INDEX") would walk all million rows.
-      expect(plan(q)).toMatch(/^SEARCH messages USING (COVERING )?INDEX messages_/);
-      expect(plan(q)).not.toMatch(/SCAN messages/);
+    const params = { key: 'Ana', after: 'Ana', from: '2025-01-01', to: '2025-02-01', rep: 'Ana', cAt: '2025-01-20', cSeq: 5, status: 'read', sidFilter: 1, contentSid: 'HX1', limit: 51 };
+    const plan = (sql: string, args: unknown): string => {
+      const stmt = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+      const names = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!))];
+      const bound = names.length ? [Object.fromEntries(names.map((n) => [n, (args as Record<string, unknown>)[n]]))] : Array.isArray(args) ? args : [];
+      return (stmt.all(...bound) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    };
+    // Reports: one range of a covering index per group; no row of the table, no sort.
+    for (const [name, index] of [['byRep', 'messages_out_rep'], ['byTemplate', 'messages_out_template'], ['byRange', 'messages_out_created']] as const) {
+      const p = plan(REPORT_SQL[name], params);
+      expect(p, name).toMatch(new RegExp(`^SEARCH messages USING COVERING INDEX ${index} \\(.*created_at>\\? AND created_at<\\?\\)$`));
     }
+    for (const name of ['nextRep', 'nextTemplate', 'anyNullRep'] as const) expect(plan(REPORT_SQL[name], params), name).toMatch(/^SEARCH messages USING COVERING INDEX messages_out_(rep|template) \((sent_by|content_sid)(>|=)\?\)$/);
+    // Pages: an index range in created_at order; at most ties within one millisecond get sorted (by seq).
+    for (const [name, index] of [['any', 'messages_out_created'], ['byRep', 'messages_out_rep'], ['byTemplate', 'messages_out_template']] as const) {
+      const p = plan(PAGE_SQL[name], params);
+      expect(p, name).toMatch(new RegExp(`^SEARCH messages USING INDEX ${index} \\(.*created_at>\\? AND created_at<\\?\\)( \\| USE TEMP B-TREE FOR (RIGHT PART|LAST TERM) OF ORDER BY)?$`));
+    }
+    expect(plan(CONTACT_SUMMARY_SQL, ['["42"]'])).toMatch(/SEARCH c USING INDEX contacts_pinpoint \(pinpoint_id=\?\)/);
+    expect(plan(CONTACT_SUMMARY_SQL, ['["42"]'])).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_phone_seq \(phone=\?\)/);
+    expect(plan(CONTACT_SUMMARY_SQL, ['["42"]'])).not.toMatch(/SCAN (c|messages)\b/);
+    const replay = `SELECT * FROM messages WHERE direction = 'inbound' AND seq > 5 AND phone IN (SELECT phone FROM messages WHERE sent_by_token_id = 't') ORDER BY seq LIMIT 10`;
+    expect(plan(replay, [])).toMatch(/^SEARCH messages USING (COVERING )?INDEX messages_/);
+    expect(plan(`SELECT * FROM messages WHERE phone = '+1' ORDER BY seq DESC LIMIT 10`, [])).toMatch(/^SEARCH messages USING INDEX messages_phone_seq/);
+    db.close();
+  });
+
+  it('migrating to version 2 copies status times onto columns, from status_times alone', () => {
+    const file = fresh();
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    runMigrations(db, file, () => t(0), MIGRATIONS.filter((m) => m.version === 1));
+    const insert = db.prepare(`INSERT INTO messages (id, phone, direction, status, status_times, created_at, updated_at) VALUES (?, '+5511987654321', ?, ?, ?, ?, ?)`);
+    insert.run('read-first', 'outbound', 'read', JSON.stringify({ queued: t(0), sent: t(2), read: t(5), delivered: t(7) }), t(0), t(7));
+    insert.run('delivered', 'outbound', 'delivered', JSON.stringify({ queued: t(0), sent: t(1), delivered: t(3.25) }), t(0), t(3.25));
+    insert.run('failed', 'outbound', 'undelivered', JSON.stringify({ queued: t(0), failed: t(9), undelivered: t(4) }), t(0), t(9));
+    insert.run('corrupt', 'outbound', 'sent', '{not json', t(0), t(0));
+    insert.run('odd', 'outbound', 'sent', JSON.stringify({ sent: 42 }), t(0), t(0));
+    insert.run('inbound', 'inbound', 'received', JSON.stringify({ received: t(1) }), t(0), t(1));
+    expect(runMigrations(db, file, () => t(0))).toEqual(MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version));
+    const rows = db.prepare('SELECT id, sent_at, delivered_at, read_at, failed_at, to_delivered_ms, to_read_ms FROM messages ORDER BY seq').all();
+    expect(rows).toEqual([
+      { id: 'read-first', sent_at: t(2), delivered_at: t(7), read_at: t(5), failed_at: null, to_delivered_ms: 5000, to_read_ms: 5000 },
+      { id: 'delivered', sent_at: t(1), delivered_at: t(3.25), read_at: null, failed_at: null, to_delivered_ms: 3250, to_read_ms: null },
+      { id: 'failed', sent_at: null, delivered_at: null, read_at: null, failed_at: t(4), to_delivered_ms: null, to_read_ms: null },
+      { id: 'corrupt', sent_at: null, delivered_at: null, read_at: null, failed_at: null, to_delivered_ms: null, to_read_ms: null },
+      { id: 'odd', sent_at: null, delivered_at: null, read_at: null, failed_at: null, to_delivered_ms: null, to_read_ms: null },
+      { id: 'inbound', sent_at: null, delivered_at: null, read_at: null, failed_at: null, to_delivered_ms: null, to_read_ms: null },
+    ]);
+    db.close();
+  });
+
+  it('keeps the status columns in step with status_times on every write path', async () => {
+    const file = fresh();
+    const store = openSqliteStore(file);
+    const base = { phone: '+5511987654321', body: 'Hi', contentSid: null, variables: null, sentBy: 'Ana', sentByTokenId: 'tok_a', idempotencyKey: null };
+    await store.createOutbound({ ...base, id: 'a', createdAt: t(0) });
+    await store.createOutbound({ ...base, id: 'b', createdAt: t(0) });
+    await store.createOutbound({ ...base, id: 'c', createdAt: t(0) });
+    // A callback before the sid is attached, replayed by attachSid.
+    await store.applyStatus({ sid: 'SMa', status: 'sent', eventType: '', errorCode: null, errorMessage: null, at: t(1) });
+    await store.attachSid('a', 'SMa', 'queued', t(0.5));
+    await store.applyStatus({ sid: 'SMa', status: 'read', eventType: 'READ', errorCode: null, errorMessage: null, at: t(6) });
+    await store.applyStatus({ sid: 'SMa', status: 'delivered', eventType: '', errorCode: null, errorMessage: null, at: t(4) });
+    await store.markSendFailed('b', 21211, 'The phone number is not valid.', t(2));
+    await store.attachSid('c', 'SMc', 'queued', t(0.5));
+    await store.applyStatus({ sid: 'SMc', status: 'undelivered', eventType: '', errorCode: 63016, errorMessage: 'x', at: t(3) });
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT id, sent_at, delivered_at, read_at, failed_at, to_delivered_ms, to_read_ms FROM messages ORDER BY id').all()).toEqual([
+      { id: 'a', sent_at: t(1), delivered_at: t(4), read_at: t(6), failed_at: null, to_delivered_ms: 4000, to_read_ms: 6000 },
+      { id: 'b', sent_at: null, delivered_at: null, read_at: null, failed_at: t(2), to_delivered_ms: null, to_read_ms: null },
+      { id: 'c', sent_at: null, delivered_at: null, read_at: null, failed_at: t(3), to_delivered_ms: null, to_read_ms: null },
+    ]);
     db.close();
   });
 });

@@ -6,14 +6,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Message, MessageStatus } from '../../../shared/api.ts';
-import { parseCursor } from '../cursor.ts';
-import { foldStatus, noteStatusTime, type StatusFields } from '../status-fold.ts';
-import type { ConsentChange, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
+import { ConsentState, type Message, type MessageStatus } from '../../../shared/api.ts';
+import { FREE_FORM, type ContactSummary } from '../../../shared/reports.ts';
+import { decodePageCursor, encodePageCursor, parseCursor } from '../cursor.ts';
+import { buildReport, parseIntegerList, type GroupAggregate } from '../report-fold.ts';
+import { foldStatus, noteStatusTime, statusColumns, type StatusFields } from '../status-fold.ts';
+import type { ConsentChange, DeliveryReportQuery, MessagePageQuery, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
 import { LATEST_VERSION, checkSchema, runMigrations } from './migrations.ts';
 import { parseStringRecord, toConsentEntry, toContact, toMessage, toStatus, toToken, type MessageRow } from './rows.ts';
 import { createGroupCommit } from './group-commit.ts';
-import { prepareStatements } from './statements.ts';
+import { prepareStatements, type AggregateRow, type PageParams } from './statements.ts';
 
 export { messageCursor, START_CURSOR } from '../cursor.ts';
 
@@ -80,7 +82,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   /** Writes the new status fields and returns the row as now stored, without reading it back. */
   function saveStatus(row: MessageRow, sid: string | null, f: StatusFields): MessageRow {
     const statusTimes = JSON.stringify(f.statusTimes);
-    const values = { seq: row.seq, status: f.status, errorCode: f.errorCode, errorMessage: f.errorMessage, statusTimes, updatedAt: f.updatedAt };
+    const values = { seq: row.seq, status: f.status, errorCode: f.errorCode, errorMessage: f.errorMessage, statusTimes, updatedAt: f.updatedAt, ...statusColumns(row.created_at, f.statusTimes) };
     if (sid === row.sid) s.messageAdvance.run(values);
     else s.messageSetStatus.run({ ...values, sid });
     return { ...row, sid, status: f.status, error_code: f.errorCode, error_message: f.errorMessage, status_times: statusTimes, updated_at: f.updatedAt };
@@ -199,6 +201,93 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   // The webhook writes (inbound messages, status callbacks) share commits under load.
   const group = createGroupCommit(db);
 
+  function aggregate(key: string, row: AggregateRow | undefined): GroupAggregate {
+    const failures = new Map<number | null, number>();
+    if (row && row.failed > 0 && row.failure_codes !== null) {
+      for (const c of row.failure_codes.split(',')) {
+        const code = c === '' ? null : Number(c);
+        failures.set(code, (failures.get(code) ?? 0) + 1);
+      }
+    }
+    return {
+      key,
+      sent: row?.sent ?? 0,
+      delivered: row?.delivered ?? 0,
+      read: row?.read ?? 0,
+      failed: row?.failed ?? 0,
+      toDeliveredMs: parseIntegerList(row?.to_delivered ?? null, row?.delivered ?? 0),
+      toReadMs: parseIntegerList(row?.to_read ?? null, row?.read ?? 0),
+      failures,
+    };
+  }
+
+  /** Every distinct non-null value of a report index's leading column, one index seek each. */
+  function distinctKeys(next: typeof s.nextRep): string[] {
+    const keys: string[] = [];
+    let after = '';
+    for (let row = next.get({ after }); row !== undefined; row = next.get({ after })) {
+      keys.push(row.key);
+      after = row.key;
+    }
+    return keys;
+  }
+
+  /** UTC day boundaries cutting [from, to): [dayKey, start, end) each. */
+  function daySlices(from: string, to: string): [string, string, string][] {
+    const out: [string, string, string][] = [];
+    let start = from;
+    while (start < to) {
+      const next = new Date(`${start.slice(0, 10)}T00:00:00.000Z`);
+      next.setUTCDate(next.getUTCDate() + 1);
+      const end = next.toISOString() < to ? next.toISOString() : to;
+      out.push([start.slice(0, 10), start, end]);
+      start = end;
+    }
+    return out;
+  }
+
+  // One read transaction: every group sees the same snapshot, so the totals add up even while
+  // callbacks keep arriving.
+  const deliveryReportTx = db.transaction((q: DeliveryReportQuery) => {
+    const from = iso(q.from);
+    const to = iso(q.to);
+    const rep = q.rep ?? null;
+    const groups: GroupAggregate[] = [];
+    if (q.groupBy === 'rep') {
+      const keys = rep !== null ? [rep] : distinctKeys(s.nextRep);
+      for (const key of keys) groups.push(aggregate(key, s.reportByRep.get({ key, from, to })));
+      // Outbound rows always carry their sender; kept for completeness should one not.
+      if (rep === null && s.anyNullRep.get() !== undefined) groups.push(aggregate('(unknown)', s.reportByRep.get({ key: null, from, to })));
+    } else if (q.groupBy === 'template') {
+      for (const key of distinctKeys(s.nextTemplate)) groups.push(aggregate(key, s.reportByTemplate.get({ key, from, to, rep })));
+      groups.push(aggregate(FREE_FORM, s.reportByTemplate.get({ key: null, from, to, rep })));
+    } else {
+      for (const [key, start, end] of daySlices(from, to)) {
+        const row = rep !== null ? s.reportByRep.get({ key: rep, from: start, to: end }) : s.reportByRange.get({ from: start, to: end });
+        groups.push(aggregate(key, row));
+      }
+    }
+    return buildReport(groups);
+  });
+
+  function pageParams(q: MessagePageQuery): PageParams {
+    const cursor = q.cursor ? decodePageCursor(q.cursor) : null;
+    if (q.cursor && cursor === null) throw new RangeError(`not a page cursor: ${JSON.stringify(q.cursor)}`);
+    const sid = q.contentSid === undefined ? undefined : q.contentSid === FREE_FORM ? null : q.contentSid;
+    return {
+      from: q.from ? iso(q.from) : '',
+      // Every stored time is an ISO string, and they all sort before this one.
+      to: q.to ? iso(q.to) : '~',
+      cAt: cursor?.createdAt ?? '~',
+      cSeq: cursor?.seq ?? Number.MAX_SAFE_INTEGER,
+      rep: q.rep ?? null,
+      status: q.status ?? null,
+      sidFilter: sid === undefined ? 0 : 1,
+      contentSid: sid ?? null,
+      limit: Math.max(1, Math.floor(q.limit)) + 1,
+    };
+  }
+
   const store: Store = {
     engine: 'sqlite',
 
@@ -254,6 +343,18 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     async consentHistory(phone) {
       return s.consentHistory.all(phone).map(toConsentEntry);
     },
+    async contactSummaries(pinpointIds) {
+      if (pinpointIds.length === 0) return [];
+      return s.contactSummaries.all(JSON.stringify([...new Set(pinpointIds)])).map((r): ContactSummary => ({
+        pinpointId: r.pinpoint_id,
+        phone: r.phone,
+        consent: ConsentState.parse(r.consent_state),
+        lastMessage:
+          r.direction === null || r.status === null || r.created_at === null
+            ? null
+            : { direction: r.direction === 'inbound' ? 'inbound' : 'outbound', status: toStatus(r.status, r.phone), at: r.created_at },
+      }));
+    },
 
     async listMessages(phone, limit) {
       const n = Math.max(0, Math.floor(limit));
@@ -289,6 +390,19 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
     async hasMessaged(tokenId, phone) {
       return s.hasMessaged.get(tokenId, phone) !== undefined;
+    },
+
+    async deliveryReport(q) {
+      return deliveryReportTx.deferred(q);
+    },
+    async listMessagesPage(q) {
+      const p = pageParams(q);
+      const stmt = p.rep !== null ? s.pageByRep : p.sidFilter === 1 ? s.pageByTemplate : s.pageAny;
+      const rows = stmt.all(p);
+      const more = rows.length === p.limit;
+      const page = more ? rows.slice(0, -1) : rows;
+      const last = page.at(-1);
+      return { messages: page.map(toMessage), nextCursor: more && last ? encodePageCursor(last.created_at, last.seq) : null };
     },
   };
   return store;

@@ -8,6 +8,112 @@ import type { ContactRow, ConsentEventRow, MessageRow, StatusEventRow, TokenRow 
 const MESSAGE_COLUMNS = `seq, id, sid, phone, direction, body, content_sid, variables, status, error_code, error_message,
   sent_by, sent_by_token_id, idempotency_key, meta, status_times, created_at, updated_at`;
 
+export interface StatusWrite {
+  seq: number;
+  status: string;
+  errorCode: number | null;
+  errorMessage: string | null;
+  statusTimes: string;
+  updatedAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  readAt: string | null;
+  failedAt: string | null;
+  toDeliveredMs: number | null;
+  toReadMs: number | null;
+}
+
+const STATUS_SET = `status = @status, error_code = @errorCode, error_message = @errorMessage, status_times = @statusTimes,
+  updated_at = @updatedAt, sent_at = @sentAt, delivered_at = @deliveredAt, read_at = @readAt, failed_at = @failedAt,
+  to_delivered_ms = @toDeliveredMs, to_read_ms = @toReadMs`;
+
+/** One report group's numbers, in one pass over one index range (definitions: shared/reports.ts ReportRow). */
+export interface AggregateRow {
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  /** Comma-separated integers, or null when there are none. */
+  to_delivered: string | null;
+  to_read: string | null;
+  /** Comma-separated error codes of the failed messages, '' standing for no code. */
+  failure_codes: string | null;
+}
+
+// Counts by status class plus the raw durations and failure codes, so medians and the totals' medians
+// are exact without sorting in SQL. group_concat keeps the group in one pass and one value for the driver.
+const AGGREGATES = `count(*) AS sent,
+  count(*) FILTER (WHERE status IN ('delivered', 'read')) AS delivered,
+  count(*) FILTER (WHERE status = 'read') AS read,
+  count(*) FILTER (WHERE status IN ('failed', 'undelivered')) AS failed,
+  group_concat(to_delivered_ms) FILTER (WHERE status IN ('delivered', 'read')) AS to_delivered,
+  group_concat(to_read_ms) FILTER (WHERE status = 'read') AS to_read,
+  group_concat(coalesce(error_code, '')) FILTER (WHERE status IN ('failed', 'undelivered')) AS failure_codes`;
+
+/**
+ * The manager-report SQL, exported so the store test can check each plan. INDEXED BY pins the
+ * covering partial index of each shape: without statistics SQLite would rather take
+ * messages_direction_seq (direction = 'outbound'), which walks every outbound message.
+ */
+export const REPORT_SQL = {
+  byRep: `SELECT ${AGGREGATES} FROM messages INDEXED BY messages_out_rep
+    WHERE direction = 'outbound' AND sent_by IS @key AND created_at >= @from AND created_at < @to`,
+  byTemplate: `SELECT ${AGGREGATES} FROM messages INDEXED BY messages_out_template
+    WHERE direction = 'outbound' AND content_sid IS @key AND created_at >= @from AND created_at < @to
+      AND (@rep IS NULL OR sent_by = @rep)`,
+  byRange: `SELECT ${AGGREGATES} FROM messages INDEXED BY messages_out_created
+    WHERE direction = 'outbound' AND created_at >= @from AND created_at < @to`,
+  // Group keys by skipping through an index (one seek per distinct value), not by reading every row.
+  nextRep: `SELECT sent_by AS key FROM messages INDEXED BY messages_out_rep
+    WHERE direction = 'outbound' AND sent_by > @after ORDER BY sent_by LIMIT 1`,
+  anyNullRep: `SELECT 1 AS ok FROM messages INDEXED BY messages_out_rep WHERE direction = 'outbound' AND sent_by IS NULL LIMIT 1`,
+  nextTemplate: `SELECT content_sid AS key FROM messages INDEXED BY messages_out_template
+    WHERE direction = 'outbound' AND content_sid > @after ORDER BY content_sid LIMIT 1`,
+} as const;
+
+// Newest first by (created_at, seq): the keyset is "strictly before the cursor's pair"; the extra
+// `created_at <= @cAt` gives the index its upper bound. @sidFilter 0 = any content_sid, 1 = IS @contentSid.
+const PAGE_FILTERS = `direction = 'outbound' AND created_at >= @from AND created_at < @to AND created_at <= @cAt
+      AND (created_at < @cAt OR seq < @cSeq)
+      AND (@rep IS NULL OR sent_by = @rep) AND (@status IS NULL OR status = @status)
+      AND (@sidFilter = 0 OR content_sid IS @contentSid)`;
+
+export const PAGE_SQL = {
+  any: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_out_created WHERE ${PAGE_FILTERS}
+    ORDER BY created_at DESC, seq DESC LIMIT @limit`,
+  byRep: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_out_rep WHERE sent_by = @rep AND ${PAGE_FILTERS}
+    ORDER BY created_at DESC, seq DESC LIMIT @limit`,
+  byTemplate: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_out_template WHERE content_sid IS @contentSid AND ${PAGE_FILTERS}
+    ORDER BY created_at DESC, seq DESC LIMIT @limit`,
+} as const;
+
+export interface PageParams {
+  from: string;
+  to: string;
+  cAt: string;
+  cSeq: number;
+  rep: string | null;
+  status: string | null;
+  sidFilter: 0 | 1;
+  contentSid: string | null;
+  limit: number;
+}
+
+export interface ContactSummaryRow {
+  pinpoint_id: string;
+  phone: string;
+  consent_state: string;
+  direction: string | null;
+  status: string | null;
+  created_at: string | null;
+}
+
+export const CONTACT_SUMMARY_SQL = `SELECT c.pinpoint_id, c.phone, c.consent_state, m.direction, m.status, m.created_at
+  FROM contacts c
+  LEFT JOIN messages m ON m.seq = (SELECT seq FROM messages WHERE phone = c.phone ORDER BY seq DESC LIMIT 1)
+  WHERE c.pinpoint_id IN (SELECT value FROM json_each(?))
+  ORDER BY length(c.pinpoint_id), c.pinpoint_id, c.phone`;
+
 export function prepareStatements(db: Database.Database) {
   const s = {
     ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
@@ -90,21 +196,15 @@ export function prepareStatements(db: Database.Database) {
        VALUES (@id, @sid, @phone, 'inbound', @body, 'received', @meta, @statusTimes, @at, @at)
        ON CONFLICT (sid) DO NOTHING`,
     ),
-    messageSetStatus: db.prepare<{
-      seq: number; sid: string | null; status: string; errorCode: number | null; errorMessage: string | null;
-      statusTimes: string; updatedAt: string;
-    }>(
-      `UPDATE messages SET sid = @sid, status = @status, error_code = @errorCode, error_message = @errorMessage,
-              status_times = @statusTimes, updated_at = @updatedAt
+    // status_times and the columns derived from it (status-fold.ts statusColumns) are always written together.
+    messageSetStatus: db.prepare<StatusWrite & { sid: string | null }>(
+      `UPDATE messages SET sid = @sid, ${STATUS_SET}
         WHERE seq = @seq`,
     ),
     // Same without `sid`: a column in SET makes SQLite rewrite its index entry even when the value is
     // unchanged, and status callbacks (the hot path) never change the sid.
-    messageAdvance: db.prepare<{
-      seq: number; status: string; errorCode: number | null; errorMessage: string | null; statusTimes: string; updatedAt: string;
-    }>(
-      `UPDATE messages SET status = @status, error_code = @errorCode, error_message = @errorMessage,
-              status_times = @statusTimes, updated_at = @updatedAt
+    messageAdvance: db.prepare<StatusWrite>(
+      `UPDATE messages SET ${STATUS_SET}
         WHERE seq = @seq`,
     ),
     // Phones first (messages_token_phone), then inbound rows after the cursor (messages_direction_seq).
@@ -118,6 +218,17 @@ export function prepareStatements(db: Database.Database) {
       // Only outbound rows carry a token id, so the (sent_by_token_id, phone) index answers alone.
       'SELECT 1 AS ok FROM messages WHERE sent_by_token_id = ? AND phone = ? LIMIT 1',
     ),
+
+    reportByRep: db.prepare<{ key: string | null; from: string; to: string }, AggregateRow>(REPORT_SQL.byRep),
+    reportByTemplate: db.prepare<{ key: string | null; from: string; to: string; rep: string | null }, AggregateRow>(REPORT_SQL.byTemplate),
+    reportByRange: db.prepare<{ from: string; to: string }, AggregateRow>(REPORT_SQL.byRange),
+    nextRep: db.prepare<{ after: string }, { key: string }>(REPORT_SQL.nextRep),
+    anyNullRep: db.prepare<[], { ok: number }>(REPORT_SQL.anyNullRep),
+    nextTemplate: db.prepare<{ after: string }, { key: string }>(REPORT_SQL.nextTemplate),
+    pageAny: db.prepare<PageParams, MessageRow>(PAGE_SQL.any),
+    pageByRep: db.prepare<PageParams, MessageRow>(PAGE_SQL.byRep),
+    pageByTemplate: db.prepare<PageParams, MessageRow>(PAGE_SQL.byTemplate),
+    contactSummaries: db.prepare<[string], ContactSummaryRow>(CONTACT_SUMMARY_SQL),
 
     statusEventInsert: db.prepare<{
       sid: string; status: string; eventType: string; errorCode: number | null; errorMessage: string | null; at: string;

@@ -1,0 +1,158 @@
+/**
+ * Turning per-group aggregates into the report rows of shared/reports.ts, engine-neutral: an engine
+ * supplies, per group, the counts and the raw durations; the rates, medians, failure breakdown and
+ * totals are computed here once, so SQLite and PostgreSQL report identical numbers.
+ */
+import type { ReportRow } from '../../shared/reports.ts';
+import { explainTwilioError } from '../../shared/twilio-errors.ts';
+
+export interface GroupAggregate {
+  key: string;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  /** Milliseconds from creation to first delivered-or-read, one per delivered message (any order). */
+  toDeliveredMs: Float64Array;
+  /** Milliseconds from creation to first read, one per read message (any order). */
+  toReadMs: Float64Array;
+  /** Failed messages per Twilio error code (null = none reported). */
+  failures: Map<number | null, number>;
+}
+
+/** Median as defined in shared/reports.ts (mean of the two middle values for an even count); reorders `values`. */
+export function medianInPlace(values: Float64Array): number | null {
+  const n = values.length;
+  if (n === 0) return null;
+  const k = n >> 1;
+  select(values, k);
+  if (n % 2 === 1) return values[k]!;
+  // After selection everything left of k is <= values[k]: the lower middle is their maximum.
+  let lower = -Infinity;
+  for (let i = 0; i < k; i++) if (values[i]! > lower) lower = values[i]!;
+  return (lower + values[k]!) / 2;
+}
+
+/** Hoare quickselect: puts the k-th smallest at index k, smaller ones before it. O(n) expected. */
+function select(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    // Median of three as pivot keeps sorted and reversed inputs linear.
+    const mid = (lo + hi) >> 1;
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/** Most frequent first, ties by code ascending, no-code last. */
+function failuresOf(failures: Map<number | null, number>): ReportRow['failuresByCode'] {
+  return [...failures]
+    .sort(([ca, na], [cb, nb]) => nb - na || (ca === null ? 1 : cb === null ? -1 : ca - cb))
+    .map(([code, count]) => ({ code, count, explanation: code === null ? 'Twilio reported no error code.' : explainTwilioError(code) }));
+}
+
+/** `consume`: the durations may be reordered (they are not needed afterwards). */
+export function reportRow(g: GroupAggregate, consume = false): ReportRow {
+  return {
+    key: g.key,
+    sent: g.sent,
+    delivered: g.delivered,
+    read: g.read,
+    failed: g.failed,
+    deliveryRate: g.sent === 0 ? 0 : g.delivered / g.sent,
+    readRate: g.delivered === 0 ? 0 : g.read / g.delivered,
+    // Selection reorders the values: copied unless the caller is done with them.
+    medianToDeliveredMs: medianInPlace(consume ? g.toDeliveredMs : g.toDeliveredMs.slice()),
+    medianToReadMs: medianInPlace(consume ? g.toReadMs : g.toReadMs.slice()),
+    failuresByCode: failuresOf(g.failures),
+  };
+}
+
+function concat(arrays: Float64Array[]): Float64Array {
+  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+
+/** The rows (groups without messages dropped, sorted by key) and the totals over all of them. */
+export function buildReport(groups: GroupAggregate[], totalsKey = 'total'): { rows: ReportRow[]; totals: ReportRow } {
+  const kept = groups.filter((g) => g.sent > 0).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const failures = new Map<number | null, number>();
+  for (const g of kept) for (const [code, n] of g.failures) failures.set(code, (failures.get(code) ?? 0) + n);
+  const sum = (f: (g: GroupAggregate) => number) => kept.reduce((n, g) => n + f(g), 0);
+  const totals: GroupAggregate = {
+    key: totalsKey,
+    sent: sum((g) => g.sent),
+    delivered: sum((g) => g.delivered),
+    read: sum((g) => g.read),
+    failed: sum((g) => g.failed),
+    toDeliveredMs: concat(kept.map((g) => g.toDeliveredMs)),
+    toReadMs: concat(kept.map((g) => g.toReadMs)),
+    failures,
+  };
+  // Groups first, consuming their arrays (the totals already hold their own copy of the values).
+  const rows = kept.map((g) => reportRow(g, true));
+  return { rows, totals: reportRow(totals, true) };
+}
+
+/**
+ * Parses a comma-separated list of integers (SQL group_concat) straight into a Float64Array, without
+ * building a string per value: a 90-day report reads about a million of them.
+ */
+export function parseIntegerList(text: string | null, expected = 0): Float64Array {
+  if (text === null || text === '') return new Float64Array(0);
+  let out = new Float64Array(expected > 0 ? expected : 1024);
+  let n = 0;
+  let value = 0;
+  let negative = false;
+  let digits = 0;
+  const push = () => {
+    if (digits > 0) {
+      if (n === out.length) {
+        const bigger = new Float64Array(out.length * 2);
+        bigger.set(out);
+        out = bigger;
+      }
+      out[n++] = negative ? -value : value;
+    }
+    value = 0;
+    negative = false;
+    digits = 0;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) push(); // ','
+    else if (c === 45) negative = true; // '-'
+    else if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    }
+    // Anything else (a '.0' from a REAL column) ends the integer part: skip the fraction.
+    else if (c === 46) {
+      while (i + 1 < text.length && text.charCodeAt(i + 1) !== 44) i++;
+    }
+  }
+  push();
+  return n === out.length ? out : out.slice(0, n);
+}
