@@ -10,6 +10,9 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps.ts';
 import { RelayError } from './errors.ts';
 import { apiAuth, requireRole, type AppEnv } from './middleware/api-auth.ts';
+import { metricsRoute } from './routes/metrics.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+import { requestLog } from './middleware/request-log.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { demoRoutes } from './demo/demo-routes.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -41,9 +44,11 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
   // Twilio's paths first and lean: no CORS or header work on the hot path.
   app.route('/twilio', twilioRoutes(deps));
 
+  app.use('*', requestLog(deps.log, deps.metrics));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: opts.demo ? undefined : { defaultSrc: ["'none'"] } }));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
+  app.route('/metrics', metricsRoute(deps));
   app.get('/readyz', async (c) => {
     try {
       await deps.store.ping();
@@ -64,6 +69,7 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
   v1.use('*', cors({ origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null), allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'], allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'], exposeHeaders: ['Content-Disposition'], maxAge: 600 }));
   v1.use('*', bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: () => { throw new RelayError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`); } }));
   v1.use('*', apiAuth(deps));
+  v1.use('*', rateLimit({ ...deps.config.rateLimit, onLimited: () => deps.metrics.rateLimited.inc({}) }));
   v1.get('/me', (c) => {
     const actor = c.get('actor');
     return c.json({ name: actor.name, role: actor.role, simulated: deps.twilio.simulated });

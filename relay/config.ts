@@ -26,6 +26,9 @@ const Env = z.object({
   LOG_BODIES: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   // Slow enough to watch the ticks move (sent at 1.5 s, delivered at 3 s, read at 6 s).
+  /** Per access token: sustained requests per second, and the burst allowed above it. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(20),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
   SIM_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
 });
 
@@ -42,6 +45,7 @@ export interface Config {
   logBodies: boolean;
   maxBodyBytes: number;
   simDelayMs: number;
+  rateLimit: { perSecond: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -101,6 +105,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logBodies: e.LOG_BODIES,
     maxBodyBytes: e.MAX_BODY_BYTES,
     simDelayMs: e.SIM_DELAY_MS,
+    rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
   };
 }
 

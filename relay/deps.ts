@@ -2,6 +2,7 @@
 import type { Bus } from './bus.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
 import type { TemplateCache } from './services/template-cache.ts';
 import type { Store } from './store/store.ts';
 import type { TwilioGateway } from './twilio/gateway.ts';
@@ -15,6 +16,9 @@ export interface Deps {
   clock: () => Date;
   log: Logger;
   templates: TemplateCache;
+  metrics: Metrics;
+  /** Aborted when the relay shuts down: live streams end so in-flight requests can finish. */
+  shutdown: AbortSignal;
   /** Present in simulator mode only. */
   simulator?: Simulator;
 }

@@ -10,6 +10,8 @@ export interface Metrics {
   twilioLatency: Histogram<'operation'>;
   httpRequests: Counter<'route' | 'status'>;
   rateLimited: Counter<never>;
+  /** Open live (SSE) streams. */
+  liveStreams: { inc(): void; dec(): void; readonly value: number };
   /** Gauges are read when scraped. */
   gauge(name: string, help: string, read: () => number): void;
   render(): string;
@@ -78,6 +80,17 @@ export function createMetrics(prefix = 'ppw_relay'): Metrics {
     twilioLatency: histogram('twilio_request_seconds', 'Latency of Twilio REST calls.', [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
     httpRequests: counter('http_requests_total', 'API requests by route and status class.'),
     rateLimited: counter('rate_limited_total', 'API requests refused by the per-token rate limit.'),
+    liveStreams: (() => {
+      let open = 0;
+      blocks.push(() => `# HELP ${prefix}_live_streams Open live event streams (panels, badges, dashboards).\n# TYPE ${prefix}_live_streams gauge\n${prefix}_live_streams ${open}`);
+      return {
+        inc: () => void open++,
+        dec: () => void (open = Math.max(0, open - 1)),
+        get value() {
+          return open;
+        },
+      };
+    })(),
     gauge(name, help, read) {
       const full = `${prefix}_${name}`;
       blocks.push(() => `# HELP ${full} ${help}\n# TYPE ${full} gauge\n${full} ${fmt(read())}`);

@@ -14,6 +14,7 @@ import { createPostgresBus } from './bus-postgres.ts';
 import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './metrics.ts';
 import { createTemplateCache } from './services/template-cache.ts';
 import { openPostgresStore } from './store/postgres/postgres-store.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -22,6 +23,9 @@ import { createSimulator } from './twilio/simulator.ts';
 import { createTwilioGateway } from './twilio/twilio-gateway.ts';
 import { createWebhookHandler } from './twilio/webhook-handler.ts';
 import { createNodeWebhookListener } from './twilio/webhook-node.ts';
+
+/** How long in-flight requests get to finish on shutdown (Twilio itself gives up after 15 s). */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningRelay {
   url: string;
@@ -46,7 +50,7 @@ export async function openStore(config: Config): Promise<Store> {
   return store;
 }
 
-export function buildDeps(config: Config, store: Store, opts: { log?: Logger; clock?: () => Date; bus?: Bus } = {}): Deps {
+export function buildDeps(config: Config, store: Store, opts: { log?: Logger; clock?: () => Date; bus?: Bus; shutdown?: AbortSignal } = {}): Deps {
   const clock = opts.clock ?? (() => new Date());
   const log = opts.log ?? createLogger(config.logLevel, { bodies: config.logBodies });
   const t = config.twilio;
@@ -62,7 +66,20 @@ export function buildDeps(config: Config, store: Store, opts: { log?: Logger; cl
         })
       : simulator!;
   const bus = opts.bus ?? createBus();
-  return { config, store, twilio, bus, clock, log, templates: createTemplateCache(twilio, clock), ...(simulator ? { simulator } : {}) };
+  const metrics = createMetrics();
+  metrics.gauge('bus_listeners', 'Live-event listeners in this instance.', () => bus.listenerCount());
+  return {
+    config,
+    store,
+    twilio,
+    bus,
+    clock,
+    log,
+    metrics,
+    shutdown: opts.shutdown ?? new AbortController().signal,
+    templates: createTemplateCache(twilio, clock),
+    ...(simulator ? { simulator } : {}),
+  };
 }
 
 export async function startRelay(config: Config, opts: AppOptions & { store?: Store; log?: Logger; clock?: () => Date } = {}): Promise<RunningRelay> {
@@ -76,12 +93,15 @@ export async function startRelay(config: Config, opts: AppOptions & { store?: St
     if (!opts.store) await store.close();
     throw err;
   }
-  const deps = buildDeps(config, store, { ...opts, log, ...(bus ? { bus } : {}) });
+  const shutdown = new AbortController();
+  const deps = buildDeps(config, store, { ...opts, log, shutdown: shutdown.signal, ...(bus ? { bus } : {}) });
   const app = createApp(deps, opts);
   const api = getRequestListener(app.fetch);
   // Twilio's webhooks skip Hono's fetch-style objects: same handler, fewer allocations per request.
   const webhooks = createNodeWebhookListener(createWebhookHandler(deps), config.maxBodyBytes);
   const server = createServer((req, res) => {
+    // While shutting down, every answer closes its connection, so keep-alive clients move on.
+    if (shutdown.signal.aborted) res.setHeader('connection', 'close');
     if (req.method === 'POST' && req.url?.startsWith('/twilio/')) webhooks(req, res);
     else void api(req, res);
   });
@@ -101,12 +121,16 @@ export async function startRelay(config: Config, opts: AppOptions & { store?: St
     deps,
     close() {
       closing ??= (async () => {
+        // Graceful: stop accepting, end live streams (clients reconnect elsewhere), let every request
+        // already in flight — above all Twilio's webhooks, acknowledged only once committed — finish,
+        // and only then close the database. Connections still busy after the grace period are cut.
         await deps.simulator?.close?.();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Live streams never end on their own: cut them so close() returns.
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        });
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        shutdown.abort();
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        await closed;
+        clearTimeout(grace);
         await bus?.close();
         await store.close();
       })();

@@ -51,19 +51,22 @@ export function eventRoutes(deps: Deps, opts: { keepAliveMs?: number } = {}): Ho
       if (scope === 'all') unsubscribers.push(deps.bus.subscribe('*', push));
       else for (const phone of new Set(phones)) unsubscribers.push(deps.bus.subscribe(phone, push));
       let closed = false;
-      stream.onAbort(() => {
+      const end = () => {
         closed = true;
         wake?.();
-      });
-
-      await stream.write(': connected\n\n');
-      if (scope === 'mine' && lastEventId && /^\d+$/.test(lastEventId)) {
-        for (const m of await deps.store.inboundSince(actor.tokenId, lastEventId, REPLAY_LIMIT)) {
-          const cursor = messageCursor(m);
-          await stream.writeSSE({ event: 'message.inbound', data: JSON.stringify({ type: 'message.inbound', phone: m.phone, message: m }), ...(cursor ? { id: cursor } : {}) });
-        }
-      }
+      };
+      stream.onAbort(end);
+      // On shutdown the stream ends cleanly; the client reconnects (to another instance) and refetches.
+      deps.shutdown.addEventListener('abort', end, { once: true });
+      deps.metrics.liveStreams.inc();
       try {
+        await stream.write(': connected\n\n');
+        if (scope === 'mine' && lastEventId && /^\d+$/.test(lastEventId)) {
+          for (const m of await deps.store.inboundSince(actor.tokenId, lastEventId, REPLAY_LIMIT)) {
+            const cursor = messageCursor(m);
+            await stream.writeSSE({ event: 'message.inbound', data: JSON.stringify({ type: 'message.inbound', phone: m.phone, message: m }), ...(cursor ? { id: cursor } : {}) });
+          }
+        }
         while (!closed) {
           while (queue.length && !closed) {
             const event = queue.shift()!;
@@ -84,6 +87,8 @@ export function eventRoutes(deps: Deps, opts: { keepAliveMs?: number } = {}): Ho
           if (timer && !closed) await stream.write(': ping\n\n');
         }
       } finally {
+        deps.shutdown.removeEventListener('abort', end);
+        deps.metrics.liveStreams.dec();
         for (const u of unsubscribers) u();
       }
     });

@@ -26,27 +26,32 @@ export async function sendMessage(deps: Deps, actor: Actor, input: SendInput, id
   const phone = parsePhoneParam(input.to);
   const isTemplate = 'contentSid' in input;
 
+  // Refusals are counted by reason, so an admin sees on /metrics how often the rules hold reps back.
+  const refuse = (...args: ConstructorParameters<typeof RelayError>) => {
+    deps.metrics.sends.inc({ kind: isTemplate ? 'template' : 'text', outcome: `refused_${args[0]}` });
+    return new RelayError(...args);
+  };
   const contact = await deps.store.getContact(phone);
   if (contact?.consentState === 'opted_out') {
-    throw new RelayError('CONSENT_OPTED_OUT', 'This contact opted out of WhatsApp messages. Nothing can be sent until they opt in again.');
+    throw refuse('CONSENT_OPTED_OUT', 'This contact opted out of WhatsApp messages. Nothing can be sent until they opt in again.');
   }
 
   let variables: Record<string, string> | null = null;
   if (isTemplate) {
     if (contact?.consentState !== 'opted_in') {
-      throw new RelayError('CONSENT_REQUIRED', 'A template can only be sent to a contact who opted in. Record their opt-in first.');
+      throw refuse('CONSENT_REQUIRED', 'A template can only be sent to a contact who opted in. Record their opt-in first.');
     }
     const template = await deps.templates.get(input.contentSid);
-    if (!template) throw new RelayError('TEMPLATE_NOT_APPROVED', 'This template is not an approved WhatsApp template. Refresh the list and pick another.');
+    if (!template) throw refuse('TEMPLATE_NOT_APPROVED', 'This template is not an approved WhatsApp template. Refresh the list and pick another.');
     variables = Object.fromEntries(Object.entries(input.variables).map(([k, v]) => [k, v.trim()]));
     const issues = validateVariables(template.variables, variables);
     if (issues.length) {
-      throw new RelayError('VALIDATION_FAILED', issues[0]!.message, { issues: issues.map((i) => ({ path: `variables.${i.key}`, message: i.message })) });
+      throw refuse('VALIDATION_FAILED', issues[0]!.message, { issues: issues.map((i) => ({ path: `variables.${i.key}`, message: i.message })) });
     }
   } else {
     const session = sessionFromLastInbound(contact?.lastInboundAt ?? null, deps.clock());
     if (session.state !== 'open') {
-      throw new RelayError('SESSION_CLOSED', 'The 24-hour reply window is closed: free-form messages are allowed only within 24 hours of the contact\'s last message. Send an approved template.');
+      throw refuse('SESSION_CLOSED', 'The 24-hour reply window is closed: free-form messages are allowed only within 24 hours of the contact\'s last message. Send an approved template.');
     }
   }
 
@@ -70,6 +75,7 @@ export async function sendMessage(deps: Deps, actor: Actor, input: SendInput, id
   deps.bus.publish({ type: 'message.created', phone, message });
 
   try {
+    const started = performance.now();
     const result = await deps.twilio.send({
       to: toWhatsAppAddress(phone),
       ...(isTemplate ? { contentSid: input.contentSid, contentVariables: variables ?? {} } : { body: input.body }),
@@ -78,6 +84,8 @@ export async function sendMessage(deps: Deps, actor: Actor, input: SendInput, id
     const sent = await deps.store.attachSid(message.id, result.sid, result.status, deps.clock().toISOString());
     deps.bus.publish({ type: 'message.status', phone, message: sent });
     deps.log.info('message.sent', { id: sent.id, sid: sent.sid, phone, template: isTemplate, by: actor.name });
+    deps.metrics.twilioLatency.observe({ operation: 'send' }, (performance.now() - started) / 1000);
+    deps.metrics.sends.inc({ kind: isTemplate ? 'template' : 'text', outcome: 'sent' });
     return { message: sent, created: true };
   } catch (err) {
     const relayErr = err instanceof RelayError ? err : new RelayError('TWILIO_UNAVAILABLE', 'Twilio could not be reached. Nothing was sent; try again.');
@@ -88,6 +96,7 @@ export async function sendMessage(deps: Deps, actor: Actor, input: SendInput, id
     if (code && TWILIO_ERRORS[code]?.optOut) {
       await recordConsent(deps, { phone, state: 'opted_out', source: 'twilio', by: 'twilio', evidence: `Twilio error ${code}: ${relayErr.message}` });
     }
+    deps.metrics.sends.inc({ kind: isTemplate ? 'template' : 'text', outcome: `twilio_${relayErr.code}` });
     throw relayErr;
   }
 }

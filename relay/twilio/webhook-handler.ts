@@ -44,8 +44,10 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
   const base = deps.config.publicUrl;
   const limit = deps.config.maxBodyBytes;
 
+  const count = (path: string, outcome: string) => deps.metrics.webhooks.inc({ path, outcome });
   const failed = (req: WebhookRequest, err: unknown): WebhookResponse => {
     const e = err instanceof RelayError ? err : new RelayError('INTERNAL', 'The webhook could not be stored; Twilio will retry.');
+    count(req.path, e.status === 403 ? 'rejected' : e.status >= 500 ? 'error' : 'invalid');
     if (!(err instanceof RelayError)) deps.log.error('webhook.failed', { path: req.path, error: err instanceof Error ? err.message : String(err) });
     return { status: e.status, body: JSON.stringify(e.toJSON()), contentType: 'application/json; charset=utf-8' };
   };
@@ -60,15 +62,22 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
     // PUBLIC_URL, never a URL rebuilt from Host or X-Forwarded-* headers, which a client controls.
     if (!validateTwilioSignature(tokens, req.signature, base + req.path + req.search, fields)) {
       deps.log.warn('webhook.signature_invalid', { path: req.path });
+      deps.metrics.signatureFailures.inc({ path: req.path });
       throw new RelayError('FORBIDDEN', 'Invalid X-Twilio-Signature for this URL. Check PUBLIC_URL and TWILIO_AUTH_TOKEN.');
     }
     const raw = formObject(fields);
     switch (req.path) {
       case '/twilio/inbound':
-        return receiveInbound(deps, parseWith(InboundForm, raw), raw).then(() => TWIML);
+        return receiveInbound(deps, parseWith(InboundForm, raw), raw).then((r) => {
+          count(req.path, r.duplicate ? 'duplicate' : 'stored');
+          return TWIML;
+        });
       case '/twilio/status':
         // The hot path: one promise, settled when the group commit holding this write is durable.
-        return applyStatusCallback(deps, parseWith(StatusForm, raw)).then(() => NO_CONTENT);
+        return applyStatusCallback(deps, parseWith(StatusForm, raw)).then((outcome) => {
+          count(req.path, outcome);
+          return NO_CONTENT;
+        });
       case '/twilio/fallback':
         return fallback(parseWith(FallbackForm, raw), raw);
     }
@@ -79,6 +88,7 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
     await deps.store.recordFallback({ messageSid: form.MessageSid, errorCode: form.ErrorCode ?? null, errorUrl: form.ErrorUrl ?? null, at: deps.clock().toISOString() });
     deps.log.warn('webhook.fallback', { sid: form.MessageSid, errorCode: form.ErrorCode, errorUrl: form.ErrorUrl });
     await receiveInbound(deps, form, raw);
+    count('/twilio/fallback', 'stored');
     return TWIML;
   }
 

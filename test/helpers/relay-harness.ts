@@ -29,7 +29,7 @@ export interface TestRelay extends RunningRelay {
   clock: { now: Date };
 }
 
-export async function startTestRelay(opts: { fakeTwilioUrl?: string; env?: Record<string, string>; simDelayMs?: number; demo?: boolean } = {}): Promise<TestRelay> {
+export async function startTestRelay(opts: { fakeTwilioUrl?: string; env?: Record<string, string>; simDelayMs?: number; demo?: boolean; logLines?: string[] } = {}): Promise<TestRelay> {
   const dir = mkdtempSync(join(tmpdir(), 'ppw-relay-'));
   const env: Record<string, string> = {
     PORT: '0',
@@ -38,6 +38,9 @@ export async function startTestRelay(opts: { fakeTwilioUrl?: string; env?: Recor
     DATABASE_URL: `file:${join(dir, 'relay.sqlite')}`,
     LOG_LEVEL: 'silent',
     SIM_DELAY_MS: String(opts.simDelayMs ?? 20),
+    // Tests fire requests far faster than a person; the limiter has its own test.
+    RATE_LIMIT_PER_SECOND: '100000',
+    RATE_LIMIT_BURST: '100000',
     ...(opts.fakeTwilioUrl
       ? { TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, TWILIO_WHATSAPP_FROM: TEST_SENDER, TWILIO_API_BASE_URL: opts.fakeTwilioUrl }
       : {}),
@@ -45,7 +48,7 @@ export async function startTestRelay(opts: { fakeTwilioUrl?: string; env?: Recor
   };
   const config = parseConfig(env);
   let offset = 0;
-  const relay = await startRelay(config, { log: createLogger('silent'), clock: () => new Date(Date.now() + offset), keepAliveMs: 200, demo: opts.demo ?? false });
+  const relay = await startRelay(config, { log: opts.logLines ? createLogger('debug', { write: (line) => opts.logLines!.push(line) }) : createLogger('silent'), clock: () => new Date(Date.now() + offset), keepAliveMs: 200, demo: opts.demo ?? false });
   const clockProxy = {
     get now() {
       return new Date(Date.now() + offset);
