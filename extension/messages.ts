@@ -6,6 +6,7 @@
 import type { ConsentInput, ContactState, Me, Message, SendInput, TemplateList } from '../shared/api.ts';
 import type { LiveEvent } from '../shared/events.ts';
 import type { ContactSummaries, DeliveryReport, GroupBy } from '../shared/reports.ts';
+import type { PairingRole } from '../shared/pairing.ts';
 
 export interface RelayFailure {
   /** A contract error code (CONSENT_REQUIRED, …) or OFFLINE / NOT_CONFIGURED / BAD_RESPONSE from the background. */
@@ -58,7 +59,19 @@ export type Request =
   /** Badges on the PinPoint contacts list: only the contacts the relay knows come back (managers/admins). */
   | { type: 'contacts.summary'; pinpointIds: string[] }
   /** The team dashboard (managers/admins). */
-  | { type: 'reports.delivery'; query: ReportRequestQuery };
+  | { type: 'reports.delivery'; query: ReportRequestQuery }
+  /**
+   * Options page only: trade a pairing code for a token of one's own (POST /v1/pair, no token). The
+   * background saves the Relay URL and the new token into the settings; the answer never carries the token.
+   */
+  | { type: 'pair'; relayUrl: string; code: string; name: string };
+
+/** What 'pair' answers: who the new token is, and the Relay URL it was saved with. */
+export interface PairedIdentity {
+  name: string;
+  role: PairingRole;
+  relayUrl: string;
+}
 
 export interface ResponseMap {
   me: Me;
@@ -72,6 +85,7 @@ export interface ResponseMap {
   'strings.panel': Record<string, string>;
   'contacts.summary': ContactSummaries;
   'reports.delivery': DeliveryReport;
+  pair: PairedIdentity;
 }
 
 export const WATCH_PORT = 'ppw-watch';

@@ -14,9 +14,11 @@ import { metricsRoute } from './routes/metrics.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { contactRoutes } from './routes/contacts.ts';
+import { dataCareRoutes } from './routes/data-care.ts';
 import { demoRoutes } from './demo/demo-routes.ts';
 import { eventRoutes } from './routes/events.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { pairRoutes, pairingCodeRoutes } from './routes/pairing.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { simulatorRoutes } from './routes/simulator.ts';
 import { templateRoutes } from './routes/templates.ts';
@@ -66,8 +68,10 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
       c.header('X-Relay-Mode', 'simulator (messages are simulated; nothing is sent to WhatsApp)');
     });
   }
-  v1.use('*', cors({ origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null), allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'], allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'], exposeHeaders: ['Content-Disposition'], maxAge: 600 }));
+  v1.use('*', cors({ origin: (origin) => (EXTENSION_ORIGIN.test(origin) ? origin : null), allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID'], allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'], exposeHeaders: ['Content-Disposition'], maxAge: 600 }));
   v1.use('*', bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: () => { throw new RelayError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`); } }));
+  // The one /v1 call without a token (a rep trades a pairing code for one): after CORS, before auth.
+  v1.route('/pair', pairRoutes(deps));
   v1.use('*', apiAuth(deps));
   v1.use('*', rateLimit({ ...deps.config.rateLimit, onLimited: () => deps.metrics.rateLimited.inc({}) }));
   v1.get('/me', (c) => {
@@ -76,9 +80,11 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
   });
   v1.use('/contacts/*', requireRole('rep'));
   v1.route('/contacts', contactRoutes(deps));
+  v1.route('/contacts', dataCareRoutes(deps));
   v1.route('/templates', templateRoutes(deps));
   v1.route('/messages', messageRoutes(deps));
   v1.route('/reports', reportRoutes(deps));
+  v1.route('/pairing-codes', pairingCodeRoutes(deps));
   v1.route('/events', eventRoutes(deps, { keepAliveMs: opts.keepAliveMs }));
   if (deps.simulator) v1.route('/simulator', simulatorRoutes(deps, deps.simulator));
   app.route('/v1', v1);

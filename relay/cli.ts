@@ -6,10 +6,14 @@
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../shared/api.ts';
 import { createAccessToken } from './auth/tokens.ts';
+import { createPairingCode } from './auth/pairing.ts';
+import { PAIRING_ROLES, PAIRING_TTL_DEFAULT_MINUTES, PAIRING_TTL_MAX_MINUTES, PairingRole } from '../shared/pairing.ts';
 import { ConfigError, loadDotEnv, parseConfig, type Config } from './config.ts';
 import { exitCodeFor, formatReport } from './doctor/format-report.ts';
 import { runDoctor } from './doctor/run-doctor.ts';
 import { openStore, startRelay } from './server.ts';
+import { BackupError, backupSqlite, formatBytes } from './backup.ts';
+import { runRetention } from './retention.ts';
 
 const USAGE = `Usage: npm run relay -- <command>
   serve                                   run the relay (production)
@@ -18,7 +22,11 @@ const USAGE = `Usage: npm run relay -- <command>
   tokens list
   tokens revoke ID
   tokens rotate ID                        a new token for the same name and role; the old one stops working
-  doctor                                  check the configuration and the Twilio account, and say how to fix what is wrong`;
+  pairing create [--role rep|manager] [--ttl MINUTES] [--by NAME]
+                                          a one-time code a rep trades for their own token in the extension's options
+  doctor                                  check the configuration and the Twilio account, and say how to fix what is wrong
+  backup PATH [--force]                   SQLite: a consistent copy of the database, safe while the relay runs
+  retention run [--days N]                remove message bodies older than BODY_RETENTION_DAYS (or N) days now`;
 
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -41,8 +49,14 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       return startCommand(config);
     case 'tokens':
       return tokensCommand(config, rest);
+    case 'pairing':
+      return pairingCommand(config, rest);
     case 'doctor':
       return doctorCommand(config);
+    case 'backup':
+      return backupCommand(config, rest);
+    case 'retention':
+      return retentionCommand(config, rest);
     case undefined:
     case 'help':
     case '--help':
@@ -107,6 +121,115 @@ async function doctorCommand(config: Config): Promise<number> {
   const { header, sections } = await runDoctor(config);
   process.stdout.write(formatReport(header, sections, [config.twilio.authToken]));
   return exitCodeFor(sections.flatMap((s) => s.findings));
+}
+
+/** `pairing create`: the code alone on the last line of stdout (shown once; only its hash is stored). */
+async function pairingCommand(config: Config, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') {
+    process.stderr.write(`Unknown pairing command "${sub ?? ''}".\n${USAGE}\n`);
+    return 2;
+  }
+  let values: { role?: string; ttl?: string; by?: string };
+  try {
+    ({ values } = parseArgs({ args: rest, options: { role: { type: 'string', default: 'rep' }, ttl: { type: 'string', default: String(PAIRING_TTL_DEFAULT_MINUTES) }, by: { type: 'string', default: 'admin (CLI)' } } }));
+  } catch (err) {
+    process.stderr.write(`pairing create: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  const role = PairingRole.safeParse(values.role);
+  if (!role.success) {
+    process.stderr.write(`pairing create: --role must be one of ${PAIRING_ROLES.join(', ')} (admins are made with tokens create)\n`);
+    return 2;
+  }
+  const ttl = Number(values.ttl);
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > PAIRING_TTL_MAX_MINUTES) {
+    process.stderr.write(`pairing create: --ttl must be a whole number of minutes from 1 to ${PAIRING_TTL_MAX_MINUTES}\n`);
+    return 2;
+  }
+  const by = (values.by ?? '').trim();
+  if (!by || by.length > 100) {
+    process.stderr.write('pairing create: --by must be 1–100 characters\n');
+    return 2;
+  }
+  const store = await openStore(config);
+  try {
+    const { code, record } = await createPairingCode(store, { role: role.data, createdBy: by, ttlMinutes: ttl });
+    process.stderr.write(
+      `Pairing code for a ${record.role}, valid until ${record.expiresAt} (${ttl} min), one use. It is shown once; only its hash is stored.\n` +
+        `The rep enters the Relay URL and this code under "Pair with a code" in the extension's options.\n`,
+    );
+    process.stdout.write(code + '\n');
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `backup PATH`: SQLite only, online (relay/backup.ts); the path and size on stdout. */
+async function backupCommand(config: Config, args: string[]): Promise<number> {
+  if (config.database.engine === 'postgres') {
+    process.stderr.write('backup: this relay uses PostgreSQL; back it up with pg_dump, e.g. pg_dump --format=custom --file=relay.dump "$DATABASE_URL"\n');
+    return 2;
+  }
+  let parsed: { values: { force?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options: { force: { type: 'boolean', default: false } }, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`backup: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  const [path, ...extra] = parsed.positionals;
+  if (!path || extra.length) {
+    process.stderr.write('backup: give one destination file, e.g. npm run relay -- backup backups/relay-$(date +%F).sqlite\n');
+    return 2;
+  }
+  if (config.database.file === ':memory:') {
+    process.stderr.write('backup: DATABASE_URL is an in-memory database; there is nothing on disk to back up\n');
+    return 2;
+  }
+  try {
+    const { path: written, bytes } = await backupSqlite(config.database.file, path, { force: parsed.values.force === true });
+    process.stdout.write(`Backed up ${config.database.file} to ${written} (${bytes} bytes, ${formatBytes(bytes)}; integrity_check ok)\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof BackupError)) throw err;
+    process.stderr.write(`backup: ${err.message}\n`);
+    return 1;
+  }
+}
+
+/** `retention run`: one purge now, whatever the timer does; the count on stdout. */
+async function retentionCommand(config: Config, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'run') {
+    process.stderr.write(`Unknown retention command "${sub ?? ''}".\n${USAGE}\n`);
+    return 2;
+  }
+  let days = config.bodyRetentionDays;
+  try {
+    const { values } = parseArgs({ args: rest, options: { days: { type: 'string' } } });
+    if (values.days !== undefined) {
+      const n = Number(values.days);
+      if (!Number.isInteger(n) || n < 1 || n > 3650) throw new Error('--days must be a whole number of days from 1 to 3650');
+      days = n;
+    }
+  } catch (err) {
+    process.stderr.write(`retention run: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  if (days === null) {
+    process.stderr.write('retention run: BODY_RETENTION_DAYS is not set, so message bodies are kept forever; set it, or pass --days N\n');
+    return 2;
+  }
+  const store = await openStore(config);
+  try {
+    const result = await runRetention({ store, clock: () => new Date() }, days);
+    process.stdout.write(`Removed the bodies of ${result.purged} messages created before ${result.before} (kept: ${days} days)\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 async function tokensCommand(config: Config, args: string[]): Promise<number> {

@@ -45,3 +45,15 @@ describe('parseConfig', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 });
+
+describe('BODY_RETENTION_DAYS', () => {
+  it('is unset (keep bodies forever) by default or when empty, else a whole number of days from 1 to 3650', () => {
+    expect(parseConfig({}).bodyRetentionDays).toBeNull();
+    expect(parseConfig({ BODY_RETENTION_DAYS: '' }).bodyRetentionDays).toBeNull();
+    expect(parseConfig({ BODY_RETENTION_DAYS: '30' }).bodyRetentionDays).toBe(30);
+    expect(parseConfig({ BODY_RETENTION_DAYS: '3650' }).bodyRetentionDays).toBe(3650);
+    for (const bad of ['0', '3651', '1.5', 'ninety', '-3']) {
+      expect(() => parseConfig({ BODY_RETENTION_DAYS: bad })).toThrow(/^BODY_RETENTION_DAYS: must be a whole number of days from 1 to 3650/);
+    }
+  });
+});

@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 const SANDBOX_SENDER = 'whatsapp:+14155238886';
 
+const RETENTION_RANGE = 'must be a whole number of days from 1 to 3650, or unset to keep message bodies forever';
+
 const optional = (s: z.ZodString) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
 
 const Env = z.object({
@@ -30,6 +32,11 @@ const Env = z.object({
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(20),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
   SIM_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+  /** Days message bodies are kept (then removed by retention, the rest of the message stays); unset = forever. */
+  BODY_RETENTION_DAYS: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number({ error: RETENTION_RANGE }).int(RETENTION_RANGE).min(1, RETENTION_RANGE).max(3650, RETENTION_RANGE).optional(),
+  ),
 });
 
 export interface Config {
@@ -46,6 +53,8 @@ export interface Config {
   maxBodyBytes: number;
   simDelayMs: number;
   rateLimit: { perSecond: number; burst: number };
+  /** Retention of message bodies in days (relay/retention.ts); null = kept forever. */
+  bodyRetentionDays: number | null;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +115,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     simDelayMs: e.SIM_DELAY_MS,
     rateLimit: { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST },
+    bodyRetentionDays: e.BODY_RETENTION_DAYS ?? null,
   };
 }
 

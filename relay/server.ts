@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { startRetention } from './retention.ts';
 import { createTemplateCache } from './services/template-cache.ts';
 import { openPostgresStore } from './store/postgres/postgres-store.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -95,6 +96,7 @@ export async function startRelay(config: Config, opts: AppOptions & { store?: St
   }
   const shutdown = new AbortController();
   const deps = buildDeps(config, store, { ...opts, log, shutdown: shutdown.signal, ...(bus ? { bus } : {}) });
+  startRetention(deps);
   const app = createApp(deps, opts);
   const api = getRequestListener(app.fetch);
   // Twilio's webhooks skip Hono's fetch-style objects: same handler, fewer allocations per request.

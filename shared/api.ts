@@ -62,6 +62,8 @@ export const Message = z.object({
   updatedAt: z.string(),
   /** When each status arrived, e.g. {sent: iso, delivered: iso}. */
   statusTimes: StatusTimes,
+  /** Present once retention (BODY_RETENTION_DAYS) removed the body and variables: when. The panel says "removed by retention". */
+  bodyPurgedAt: z.string().optional(),
 });
 export type Message = z.infer<typeof Message>;
 

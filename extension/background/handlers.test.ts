@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Result } from '../messages.ts';
-import { createHandlers, handleMessage, isRequestLike } from './handlers.ts';
+import { allowedFromSender, createHandlers, handleMessage, isRequestLike } from './handlers.ts';
 import type { RelayClient } from './relay-client.ts';
 import { sampleContact, sampleMessage } from './test-server.ts';
 
@@ -19,11 +19,13 @@ function setup() {
     send: vi.fn(async () => ({ ok: true, data: sampleMessage }) as const),
     contactSummaries: vi.fn(async () => ({ ok: true, data: { contacts: [] } }) as const),
     deliveryReport: vi.fn(async () => ({ ok: true, data: sampleReport }) as const),
+    pair: vi.fn(async (): Promise<Result<{ token: string; name: string; role: 'rep' | 'manager' }>> => ({ ok: true, data: { token: 'ppw_new_token', name: 'Rita Rep', role: 'rep' } })),
   } satisfies Record<keyof RelayClient, unknown>;
+  const savePairing = vi.fn(async (_relayUrl: string, _token: string) => undefined);
   const badge = { seen: vi.fn(async () => undefined) };
   const openOptions = vi.fn(async () => undefined);
-  const handlers = createHandlers({ client: client as unknown as RelayClient, badge, openOptions, pageSettings: async () => ({ defaultCountry: 'BR', optInLabel: 'WhatsApp Opt-in', mappings: {}, configured: true }), now: () => now, templatesTtlMs: 1000 });
-  return { handlers, client, badge, openOptions, advance: (ms: number) => (now += ms) };
+  const handlers = createHandlers({ client: client as unknown as RelayClient, badge, openOptions, pageSettings: async () => ({ defaultCountry: 'BR', optInLabel: 'WhatsApp Opt-in', mappings: {}, configured: true }), now: () => now, templatesTtlMs: 1000, savePairing });
+  return { handlers, client, badge, openOptions, savePairing, advance: (ms: number) => (now += ms) };
 }
 
 describe('background handlers', () => {
@@ -127,6 +129,62 @@ describe('background handlers', () => {
       expect(await handleMessage(handlers, bad), JSON.stringify(bad).slice(0, 80)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     }
     expect(client.contactSummaries).toHaveBeenCalledTimes(1);
+  });
+
+  it('pairs: calls the relay at the given URL, saves the URL and the new token, and answers without the token', async () => {
+    const { handlers, client, savePairing } = setup();
+    await handleMessage(handlers, { type: 'me' });
+    const result = await handleMessage(handlers, { type: 'pair', relayUrl: ' https://relay.example.com/ ', code: 'abcde-23456', name: 'Rita Rep' });
+    expect(result).toEqual({ ok: true, data: { name: 'Rita Rep', role: 'rep', relayUrl: 'https://relay.example.com' } });
+    expect(JSON.stringify(result)).not.toContain('ppw_new_token');
+    expect(client.pair).toHaveBeenCalledWith('https://relay.example.com', 'abcde-23456', 'Rita Rep');
+    expect(savePairing).toHaveBeenCalledWith('https://relay.example.com', 'ppw_new_token');
+    // The old identity is forgotten at once.
+    await handleMessage(handlers, { type: 'me' });
+    expect(client.me).toHaveBeenCalledTimes(2);
+  });
+
+  it('pairing: a refused code is passed on and nothing is saved; a failed save says the code is spent', async () => {
+    const { handlers, client, savePairing } = setup();
+    client.pair.mockResolvedValueOnce({ ok: false, error: { code: 'UNAUTHORIZED', message: 'not valid', status: 401 } });
+    expect(await handleMessage(handlers, { type: 'pair', relayUrl: 'https://relay.example.com', code: 'ABCDE-23456', name: 'Rita' })).toEqual({
+      ok: false,
+      error: { code: 'UNAUTHORIZED', message: 'not valid', status: 401 },
+    });
+    expect(savePairing).not.toHaveBeenCalled();
+    savePairing.mockRejectedValueOnce(new Error('quota'));
+    const failed = await handleMessage(handlers, { type: 'pair', relayUrl: 'https://relay.example.com', code: 'ABCDE-23456', name: 'Rita' });
+    expect(failed).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringContaining('new code') } });
+  });
+
+  it('pairing requests are validated before any call', async () => {
+    const { handlers, client } = setup();
+    for (const bad of [
+      { type: 'pair', relayUrl: 'ftp://relay', code: 'ABCDE-23456', name: 'Rita' },
+      { type: 'pair', relayUrl: 'https://relay.example.com', code: 'ABC', name: 'Rita' },
+      { type: 'pair', relayUrl: 'https://relay.example.com', code: 'ABCDE-23456', name: ' ' },
+      { type: 'pair', relayUrl: 'https://relay.example.com', code: 'ABCDE-23456', name: 'x'.repeat(101) },
+      { type: 'pair', relayUrl: 'https://relay.example.com', code: 'ABCDE-23456' },
+    ]) {
+      expect(await handleMessage(handlers, bad), JSON.stringify(bad).slice(0, 90)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    }
+    expect(client.pair).not.toHaveBeenCalled();
+  });
+
+  it('pairing is refused without a place to save the token', async () => {
+    const { client } = setup();
+    const bare = createHandlers({ client: client as unknown as RelayClient, badge: { seen: async () => undefined }, openOptions: async () => undefined, pageSettings: async () => ({ defaultCountry: '', optInLabel: '', mappings: {}, configured: false }) });
+    expect(await handleMessage(bare, { type: 'pair', relayUrl: 'https://relay.example.com', code: 'ABCDE-23456', name: 'Rita' })).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(client.pair).not.toHaveBeenCalled();
+  });
+
+  it('answers pairing to extension pages only, never to a content script', () => {
+    const base = 'chrome-extension://abcdefghijklmnop/';
+    expect(allowedFromSender('pair', 'chrome-extension://abcdefghijklmnop/extension/options/index.html', base)).toBe(true);
+    expect(allowedFromSender('pair', 'https://acme.ariticapp.com/s/contacts/view/42', base)).toBe(false);
+    expect(allowedFromSender('pair', 'chrome-extension://otherextension/options.html', base)).toBe(false);
+    expect(allowedFromSender('pair', undefined, base)).toBe(false);
+    expect(allowedFromSender('contact.get', 'https://acme.ariticapp.com/s/contacts/view/42', base)).toBe(true);
   });
 
   it('recognises only protocol messages', () => {

@@ -8,6 +8,8 @@ import { ReportQuery } from '../../shared/reports.ts';
 import { MAX_SUMMARY_IDS, type PageSettings, type Request, type ResponseMap, type Result } from '../messages.ts';
 import { PANEL_STRINGS } from '../panel/strings-all.ts';
 import { failure, type RelayClient } from './relay-client.ts';
+import { normalizePairingCode } from '../../shared/pairing.ts';
+import { normalizeRelayUrl } from '../options/urls.ts';
 
 export type RequestType = Request['type'];
 export type Handlers = { [K in RequestType]: (req: Extract<Request, { type: K }>) => Promise<Result<ResponseMap[K]>> };
@@ -26,9 +28,27 @@ export const RequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('strings.panel'), locale: z.enum(['es', 'pt']) }),
   z.object({ type: z.literal('contacts.summary'), pinpointIds: z.array(z.string().regex(/^\d{1,18}$/)).min(1).max(MAX_SUMMARY_IDS) }),
   z.object({ type: z.literal('reports.delivery'), query: ReportQuery }),
+  z.object({
+    type: z.literal('pair'),
+    relayUrl: z.string().max(2000).refine((v) => normalizeRelayUrl(v) !== null, 'must be an http:// or https:// URL'),
+    code: z.string().max(40).refine((v) => normalizePairingCode(v) !== null, 'is not a pairing code (10 letters and digits, like ABCDE-23456)'),
+    name: z.string().trim().min(1).max(100),
+  }),
 ]);
 
-export const REQUEST_TYPES: readonly RequestType[] = ['me', 'contact.get', 'consent.set', 'templates.list', 'message.send', 'replies.seen', 'options.open', 'settings.page', 'strings.panel', 'contacts.summary', 'reports.delivery'];
+export const REQUEST_TYPES: readonly RequestType[] = ['me', 'contact.get', 'consent.set', 'templates.list', 'message.send', 'replies.seen', 'options.open', 'settings.page', 'strings.panel', 'contacts.summary', 'reports.delivery', 'pair'];
+
+/**
+ * Requests only the extension's own pages may make, never a content script: 'pair' rewrites the
+ * connection settings, which nothing running on a CRM page should be able to do.
+ */
+export const EXTENSION_PAGE_ONLY: readonly RequestType[] = ['pair'];
+
+/** Whether a request of this type is accepted from this sender (`senderUrl` vs the extension's own base URL). */
+export function allowedFromSender(type: RequestType, senderUrl: string | undefined, extensionBaseUrl: string): boolean {
+  if (!EXTENSION_PAGE_ONLY.includes(type)) return true;
+  return senderUrl !== undefined && extensionBaseUrl !== '' && senderUrl.startsWith(extensionBaseUrl);
+}
 
 export function isRequestLike(message: unknown): message is { type: RequestType } {
   return (
@@ -50,6 +70,8 @@ export interface HandlerDeps {
   templatesTtlMs?: number;
   /** How long the token's identity (role) is reused: every list page asks for it. Default one minute. */
   meTtlMs?: number;
+  /** Stores a freshly paired connection (normalised Relay URL and the new token) in the settings. Without it, 'pair' is refused. */
+  savePairing?: (relayUrl: string, token: string) => Promise<void>;
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers & { clearCache(): void } {
@@ -87,6 +109,22 @@ export function createHandlers(deps: HandlerDeps): Handlers & { clearCache(): vo
     'strings.panel': async (req) => ({ ok: true, data: PANEL_STRINGS[req.locale] }),
     'contacts.summary': (req) => deps.client.contactSummaries([...new Set(req.pinpointIds)]),
     'reports.delivery': (req) => deps.client.deliveryReport(req.query),
+    pair: async (req) => {
+      const relayUrl = normalizeRelayUrl(req.relayUrl);
+      if (relayUrl === null) return failure('VALIDATION_FAILED', 'relayUrl: must be an http:// or https:// URL', { status: 422 });
+      if (!deps.savePairing) return failure('INTERNAL', 'Pairing is not available in this part of the extension.');
+      const result = await deps.client.pair(relayUrl, req.code, req.name);
+      if (!result.ok) return result;
+      try {
+        await deps.savePairing(relayUrl, result.data.token);
+      } catch (err) {
+        // The code is spent by now: say so, so the rep asks for a new one instead of retrying it.
+        return failure('INTERNAL', `Paired, but the new token could not be saved (${err instanceof Error ? err.message : String(err)}). Ask for a new code and try again.`);
+      }
+      templates = null;
+      me = null;
+      return { ok: true, data: { name: result.data.name, role: result.data.role, relayUrl } };
+    },
     'options.open': async () => {
       try {
         await deps.openOptions();

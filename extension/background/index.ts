@@ -12,10 +12,10 @@
 import '../options/zod-jitless.ts';
 import browser from 'webextension-polyfill';
 import { WATCH_PORT, type WatchClientMessage } from '../messages.ts';
-import { isConfigured, loadSettings, onSettingsChanged, type Settings } from '../options/storage.ts';
-import { createHandlers, handleMessage, isRequestLike } from './handlers.ts';
+import { isConfigured, loadSettings, onSettingsChanged, saveSettings, type Settings } from '../options/storage.ts';
+import { allowedFromSender, createHandlers, handleMessage, isRequestLike } from './handlers.ts';
 import { LiveStreamHub, MINE_EVENTS_PATH, SseConnection, type WatchPortLike } from './live-stream.ts';
-import { createRelayClient, endpointFrom } from './relay-client.ts';
+import { createRelayClient, endpointFrom, failure } from './relay-client.ts';
 import { ReplyBadge, type KeyValueArea } from './reply-badge.ts';
 import { syncUserHostScripts, type UserHostsDeps } from './user-hosts.ts';
 import { eventsPathFor, watchKeyOf } from './watch-key.ts';
@@ -47,10 +47,15 @@ const handlers = createHandlers({
     const s = await getSettings();
     return { defaultCountry: s.defaultCountry, optInLabel: s.optInLabel, mappings: s.mappings, configured: isConfigured(s) };
   },
+  // The settings listener below then clears caches and reconnects the live streams with the new token.
+  savePairing: async (relayUrl, token) => void (await saveSettings({ relayUrl, token })),
 });
 
 browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {
   if (sender.id !== browser.runtime.id || !isRequestLike(message)) return undefined; // not ours: let others answer
+  if (!allowedFromSender(message.type, sender.url, browser.runtime.getURL(''))) {
+    return Promise.resolve(failure('FORBIDDEN', `"${message.type}" is only answered to the extension's own pages.`, { status: 403 }));
+  }
   return handleMessage(handlers, message);
 });
 

@@ -121,4 +121,38 @@ describe('relay client', () => {
     expect(ftp.ok === false && ftp.error.code).toBe('NOT_CONFIGURED');
     expect(server.requests.length).toBe(before);
   });
+
+  it('pairs at the given Relay URL without any token, and validates the answer', async () => {
+    server.handle((_req, res) => json(res, 201, { token: 'ppw_fresh', name: 'Rita Rep', role: 'rep' }));
+    // No saved settings at all: pairing is how a browser gets its first token.
+    const client = createRelayClient({ getSettings: async () => ({ relayUrl: '', token: '' }) });
+    expect(await client.pair(server.url + '/', 'ABCDE-23456', 'Rita Rep')).toEqual({ ok: true, data: { token: 'ppw_fresh', name: 'Rita Rep', role: 'rep' } });
+    const last = server.requests.at(-1)!;
+    expect(last.method).toBe('POST');
+    expect(last.url).toBe('/v1/pair');
+    expect(last.headers.authorization).toBeUndefined();
+    expect(last.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(last.body)).toEqual({ code: 'ABCDE-23456', name: 'Rita Rep' });
+
+    // An answer that is not the contract (an admin token, no token) is refused.
+    for (const answer of [{ token: 'ppw_x', name: 'R', role: 'admin' }, { name: 'R', role: 'rep' }]) {
+      server.handle((_req, res) => json(res, 201, answer));
+      expect(await client.pair(server.url, 'ABCDE-23456', 'R')).toMatchObject({ ok: false, error: { code: 'BAD_RESPONSE' } });
+    }
+  });
+
+  it('pairing failures keep the relay’s code: a refused code, the attempt limit, an unreachable relay, no URL', async () => {
+    const client = createRelayClient({ getSettings: async () => ({ relayUrl: '', token: '' }) });
+    server.handle((_req, res) => json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'This pairing code is not valid.' } }));
+    expect(await client.pair(server.url, 'ABCDE-23456', 'R')).toEqual({ ok: false, error: { code: 'UNAUTHORIZED', message: 'This pairing code is not valid.', status: 401 } });
+    server.handle((_req, res) => {
+      res.setHeader('Retry-After', '6');
+      json(res, 429, { error: { code: 'RATE_LIMITED', message: 'Too many pairing attempts.' } });
+    });
+    expect(await client.pair(server.url, 'ABCDE-23456', 'R')).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', status: 429 } });
+    expect(await client.pair(await closedPortUrl(), 'ABCDE-23456', 'R')).toMatchObject({ ok: false, error: { code: 'OFFLINE' } });
+    const before = server.requests.length;
+    expect(await client.pair('not a url', 'ABCDE-23456', 'R')).toMatchObject({ ok: false, error: { code: 'NOT_CONFIGURED' } });
+    expect(server.requests.length).toBe(before);
+  });
 });

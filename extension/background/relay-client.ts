@@ -18,6 +18,7 @@ import {
   type SendInput,
 } from '../../shared/api.ts';
 import { ContactSummaries, DeliveryReport } from '../../shared/reports.ts';
+import { PairResult } from '../../shared/pairing.ts';
 import type { ReportRequestQuery, RelayFailure, Result } from '../messages.ts';
 import type { Settings } from '../options/storage.ts';
 import { normalizeRelayUrl } from '../options/urls.ts';
@@ -94,15 +95,18 @@ export function createRelayClient(deps: RelayClientDeps) {
   async function call<S extends z.ZodType>(method: string, path: string, schema: S, opts: CallOptions = {}): Promise<Result<z.infer<S>>> {
     const endpoint = endpointFrom(await deps.getSettings());
     if (!endpoint.ok) return endpoint;
-    const { baseUrl, token } = endpoint.data;
+    return request(endpoint.data.baseUrl, endpoint.data.token, method, path, schema, opts);
+  }
 
+  /** One HTTP call to `baseUrl`; `token` null = no Authorization header (POST /v1/pair). */
+  async function request<S extends z.ZodType>(baseUrl: string, token: string | null, method: string, path: string, schema: S, opts: CallOptions = {}): Promise<Result<z.infer<S>>> {
     const url = new URL(baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (typeof v === 'string') url.searchParams.set(k, v);
       else for (const item of v ?? []) url.searchParams.append(k, item);
     }
 
-    const headers: Record<string, string> = { Accept: 'application/json', Authorization: `Bearer ${token}`, ...opts.headers };
+    const headers: Record<string, string> = { Accept: 'application/json', ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
 
     let res: Response;
@@ -150,6 +154,15 @@ export function createRelayClient(deps: RelayClientDeps) {
     contactSummaries: (pinpointIds: readonly string[]) => call('GET', '/v1/contacts', ContactSummaries, { query: { pinpointId: pinpointIds } }),
     deliveryReport: (q: ReportRequestQuery) =>
       call('GET', '/v1/reports/delivery', DeliveryReport, { query: { from: q.from, to: q.to, groupBy: q.groupBy, rep: q.rep } }),
+    /**
+     * Trades a pairing code for a token of one's own at `relayUrl` (not the saved one: pairing is how a
+     * browser gets its first token). No Authorization header; the answer is validated like any other.
+     */
+    pair: (relayUrl: string, code: string, name: string): Promise<Result<PairResult>> => {
+      const baseUrl = normalizeRelayUrl(relayUrl);
+      if (!baseUrl) return Promise.resolve(failure('NOT_CONFIGURED', 'Set the Relay URL in the extension options.'));
+      return request(baseUrl, null, 'POST', '/v1/pair', PairResult, { body: { code, name } });
+    },
   };
 }
 

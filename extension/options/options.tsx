@@ -1,6 +1,7 @@
 /**
  * The options page: relay connection, PinPoint hosts, default country, opt-in field label and
- * template variable mappings. All relay calls go through the background ('me', 'templates.list').
+ * template variable mappings, and pairing with a one-time code (pairing.tsx). All relay calls go
+ * through the background ('me', 'templates.list', 'pair').
  */
 import './zod-jitless.ts';
 import { render } from 'preact';
@@ -10,7 +11,8 @@ import browser from 'webextension-polyfill';
 import type { Me, Role, Template } from '../../shared/api.ts';
 import { DASHBOARD_PAGE } from '../dashboard/page.ts';
 import { pickLocale } from '../i18n.ts';
-import type { RelayFailure, Request, ResponseMap, Result } from '../messages.ts';
+import type { PairedIdentity, RelayFailure, Request, ResponseMap, Result } from '../messages.ts';
+import { PairingSection } from './pairing.tsx';
 import { originToMatchPattern, parseHostLines } from './urls.ts';
 import {
   BUILTIN_CONTACT_FIELDS,
@@ -250,6 +252,29 @@ async function onTest(): Promise<void> {
   } else {
     testStatus.value = { kind: 'error', text: describeFailure(result.error) };
   }
+}
+
+/**
+ * After pairing, the background has saved the Relay URL and the new token: take them into the connection
+ * fields (the token stays masked; other unsaved edits on the page are kept), then test the connection,
+ * which shows "Connected as NAME (ROLE)".
+ */
+async function onPaired(_identity: PairedIdentity): Promise<void> {
+  try {
+    const stored = await loadSettings();
+    batch(() => {
+      saved.value = saved.value ? { ...saved.value, relayUrl: stored.relayUrl, token: stored.token } : stored;
+      relayUrl.value = stored.relayUrl;
+      token.value = stored.token;
+      showToken.value = false;
+      const { relayUrl: _fixed, token: _alsoFixed, ...rest } = errors.value;
+      errors.value = rest;
+    });
+  } catch (err) {
+    testStatus.value = { kind: 'error', text: t('loadFailed', { message: err instanceof Error ? err.message : String(err) }) };
+    return;
+  }
+  await onTest();
 }
 
 function setMapping(sid: string, key: string, field: string | null): void {
@@ -504,6 +529,17 @@ function App() {
             </p>
           )}
         </section>
+
+        <PairingSection
+          t={t}
+          relayUrl={() => relayUrl.value}
+          onBadRelayUrl={() => {
+            errors.value = { ...errors.value, relayUrl: t('relayUrlInvalid') };
+            document.getElementById(FIELD_IDS.relayUrl)?.focus();
+          }}
+          pair={(request) => ask({ type: 'pair', ...request })}
+          onPaired={onPaired}
+        />
 
         <section aria-labelledby="sec-pinpoint">
           <h2 id="sec-pinpoint">{t('sectionPinpoint')}</h2>

@@ -68,6 +68,19 @@ export const en = {
   errForbidden: 'This access token is not allowed to do that.',
   errBadResponse: 'Something answered at this address, but it is not a WhatsApp relay (or a different version). Check the Relay URL.',
   errOther: 'The relay said: {message}',
+  sectionPair: 'Pair with a code',
+  pairHelp: 'No token yet? Ask your manager for a pairing code and enter it here, with the Relay URL above. The relay gives this browser a token of your own and it is saved for you.',
+  pairCode: 'Pairing code',
+  pairCodeHelp: 'Ten letters and digits, like ABCDE-23456. It works once and only for a few minutes.',
+  pairCodeInvalid: 'Enter the code as it was shown: ten letters and digits, like ABCDE-23456.',
+  pairName: 'Your name',
+  pairNameHelp: 'Your team sees it as the sender of your messages.',
+  pairNameInvalid: 'Enter your name (at most 100 characters).',
+  pair: 'Pair',
+  pairing: 'Pairing…',
+  paired: 'Paired as {name} ({role}). Your token is saved in this browser.',
+  errPairCode: 'This code was not accepted: it may be mistyped, already used or expired. Ask your manager for a new one.',
+  errPairRateLimited: 'Too many pairing attempts from your network. Wait a minute, then try again.',
 } as const;
 
 export type OptionsKey = keyof typeof en;
@@ -139,6 +152,19 @@ export const es: Dict<OptionsKey> = {
   errForbidden: 'Este token de acceso no tiene permiso para hacer eso.',
   errBadResponse: 'Algo respondió en esta dirección, pero no es un relay de WhatsApp (o es otra versión). Revisa la URL del relay.',
   errOther: 'El relay dijo: {message}',
+  sectionPair: 'Vincular con un código',
+  pairHelp: '¿Aún no tienes token? Pide un código de vinculación a tu responsable y escríbelo aquí, con la URL del relay de arriba. El relay le da a este navegador un token propio y se guarda automáticamente.',
+  pairCode: 'Código de vinculación',
+  pairCodeHelp: 'Diez letras y dígitos, como ABCDE-23456. Solo sirve una vez y durante unos minutos.',
+  pairCodeInvalid: 'Escribe el código tal como se mostró: diez letras y dígitos, como ABCDE-23456.',
+  pairName: 'Tu nombre',
+  pairNameHelp: 'Tu equipo lo ve como remitente de tus mensajes.',
+  pairNameInvalid: 'Escribe tu nombre (100 caracteres como máximo).',
+  pair: 'Vincular',
+  pairing: 'Vinculando…',
+  paired: 'Vinculado como {name} ({role}). Tu token está guardado en este navegador.',
+  errPairCode: 'No se aceptó este código: puede estar mal escrito, ya usado o caducado. Pide uno nuevo a tu responsable.',
+  errPairRateLimited: 'Demasiados intentos de vinculación desde tu red. Espera un minuto y vuelve a intentarlo.',
 };
 
 export const pt: Dict<OptionsKey> = {
@@ -208,6 +234,19 @@ export const pt: Dict<OptionsKey> = {
   errForbidden: 'Este token de acesso não tem permissão para isso.',
   errBadResponse: 'Algo respondeu neste endereço, mas não é um relay de WhatsApp (ou é outra versão). Confira a URL do relay.',
   errOther: 'O relay disse: {message}',
+  sectionPair: 'Parear com um código',
+  pairHelp: 'Ainda não tem token? Peça um código de pareamento ao seu gestor e digite-o aqui, com a URL do relay acima. O relay dá a este navegador um token só seu, que é salvo automaticamente.',
+  pairCode: 'Código de pareamento',
+  pairCodeHelp: 'Dez letras e dígitos, como ABCDE-23456. Vale uma única vez e só por alguns minutos.',
+  pairCodeInvalid: 'Digite o código como foi mostrado: dez letras e dígitos, como ABCDE-23456.',
+  pairName: 'Seu nome',
+  pairNameHelp: 'Sua equipe o vê como remetente das suas mensagens.',
+  pairNameInvalid: 'Digite o seu nome (no máximo 100 caracteres).',
+  pair: 'Parear',
+  pairing: 'Pareando…',
+  paired: 'Pareado como {name} ({role}). Seu token está salvo neste navegador.',
+  errPairCode: 'Este código não foi aceito: pode estar digitado errado, já usado ou expirado. Peça um novo ao seu gestor.',
+  errPairRateLimited: 'Tentativas de pareamento demais a partir da sua rede. Espere um minuto e tente de novo.',
 };
 
 export const OPTIONS_STRINGS = { en, es, pt } as const;

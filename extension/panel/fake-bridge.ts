@@ -107,6 +107,7 @@ export function createFakeBridge(initial: ContactState = makeContact(), template
     'options.open': () => ({ ok: true, data: null }),
     'contacts.summary': () => ({ ok: true, data: { contacts: [] } }),
     'reports.delivery': () => ({ ok: false, error: { code: 'NOT_FOUND', message: 'No report in this fake.' } }),
+    pair: () => ({ ok: false, error: { code: 'FORBIDDEN', message: 'Pairing is for the options page.' } }),
   };
 
   const bridge: Bridge = {

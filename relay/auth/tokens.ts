@@ -13,8 +13,13 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/** A new token's secret (not stored anywhere yet): the prefix and 32 random bytes. */
+export function createAccessTokenSecret(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
 export async function createAccessToken(store: Store, name: string, role: Role, now = new Date()): Promise<{ token: string; record: TokenRecord }> {
-  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const token = createAccessTokenSecret();
   const record = await store.createToken({ id: `tok_${randomUUID().slice(0, 8)}`, name, role, hash: hashToken(token), createdAt: now.toISOString() });
   return { token, record };
 }

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../shared/api.ts';
 import { messageCursor, START_CURSOR } from './cursor.ts';
-import type { NewInbound, NewOutbound, Store } from './store.ts';
+import type { NewInbound, NewOutbound, NewPairingCode, NewToken, PairingCodeRecord, Store } from './store.ts';
 
 export type MakeStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
@@ -129,6 +129,81 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         await store.createToken(token({ id: 'tok_new', hash: 'b'.repeat(64) }));
         await store.createToken({ ...token({ id: 'tok_old', hash: 'c'.repeat(64) }), createdAt: t(-100) });
         expect((await store.listTokens()).map((x) => x.id)).toEqual(['tok_old', 'tok_new']);
+      });
+    });
+
+    describe('pairing codes', () => {
+      const code = (over: Partial<NewPairingCode> = {}): NewPairingCode => ({
+        id: 'pc_a', hash: 'p'.repeat(64), role: 'rep', createdBy: 'Mia Manager', createdAt: t(0), expiresAt: t(900), ...over,
+      });
+      let minted = 0;
+      /** A makeToken that builds a token with the code's role, and counts its calls. */
+      const maker = (name = 'Rita Rep') => {
+        const calls: PairingCodeRecord[] = [];
+        const hashes: string[] = [];
+        const make = (c: PairingCodeRecord): NewToken => {
+          calls.push(c);
+          minted += 1;
+          hashes.push(`${minted}`.padStart(64, 't'));
+          return { id: `tok_p${minted}`, name, role: c.role, hash: hashes.at(-1)!, createdAt: t(60) };
+        };
+        return { make, calls, hashes };
+      };
+
+      it('stores a code, and trades it once for a token with the code’s role', async () => {
+        const created = await store.createPairingCode(code({ role: 'manager' }));
+        expect(created).toEqual({ id: 'pc_a', role: 'manager', createdBy: 'Mia Manager', createdAt: t(0), expiresAt: t(900), usedAt: null, usedByTokenId: null });
+        const m = maker();
+        const redeemed = await store.redeemPairingCode('p'.repeat(64), t(60), m.make);
+        expect(m.calls).toEqual([created]);
+        expect(redeemed?.token).toMatchObject({ name: 'Rita Rep', role: 'manager', createdAt: t(60), revokedAt: null });
+        expect(redeemed?.code).toEqual({ ...created, usedAt: t(60), usedByTokenId: redeemed?.token.id });
+        expect(await store.findTokenByHash(m.hashes[0]!, t(61))).toMatchObject({ id: redeemed?.token.id });
+
+        const again = maker();
+        expect(await store.redeemPairingCode('p'.repeat(64), t(61), again.make)).toBeNull();
+        expect(again.calls).toEqual([]);
+        expect(await store.listTokens()).toHaveLength(1);
+      });
+
+      it('refuses an unknown or expired code (expiresAt itself is too late), writing nothing', async () => {
+        await store.createPairingCode(code());
+        const m = maker();
+        expect(await store.redeemPairingCode('x'.repeat(64), t(1), m.make)).toBeNull();
+        expect(await store.redeemPairingCode('p'.repeat(64), t(900), m.make)).toBeNull();
+        expect(await store.redeemPairingCode('p'.repeat(64), t(5000), m.make)).toBeNull();
+        expect(m.calls).toEqual([]);
+        expect(await store.listTokens()).toEqual([]);
+        expect(await store.redeemPairingCode('p'.repeat(64), t(899.999), m.make)).not.toBeNull();
+      });
+
+      it('never yields two tokens, however many redeem the code at once', async () => {
+        await store.createPairingCode(code());
+        const m = maker();
+        const results = await Promise.all(Array.from({ length: 6 }, () => store.redeemPairingCode('p'.repeat(64), t(30), m.make)));
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+        expect(await store.listTokens()).toHaveLength(1);
+      });
+
+      it('rolls the whole trade back when the token cannot be created: the code stays usable', async () => {
+        await store.createToken({ id: 'tok_taken', name: 'X', role: 'rep', hash: 'd'.repeat(64), createdAt: t(0) });
+        await store.createPairingCode(code());
+        await expect(
+          store.redeemPairingCode('p'.repeat(64), t(30), (c) => ({ id: 'tok_dup', name: 'Y', role: c.role, hash: 'd'.repeat(64), createdAt: t(30) })),
+        ).rejects.toThrow();
+        await expect(
+          store.redeemPairingCode('p'.repeat(64), t(30), () => {
+            throw new Error('no token today');
+          }),
+        ).rejects.toThrow('no token today');
+        expect(await store.listTokens()).toHaveLength(1);
+        expect(await store.redeemPairingCode('p'.repeat(64), t(31), maker().make)).not.toBeNull();
+      });
+
+      it('refuses an admin code and a reused hash', async () => {
+        await expect(store.createPairingCode(code({ role: 'admin' }))).rejects.toThrow();
+        await store.createPairingCode(code());
+        await expect(store.createPairingCode(code({ id: 'pc_b' }))).rejects.toThrow();
       });
     });
 
@@ -557,6 +632,138 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.hasMessaged('tok_a', P1)).toBe(true);
         expect(await store.hasMessaged('tok_a', P2)).toBe(false);
         expect(await store.hasMessaged('tok_b', P1)).toBe(false);
+      });
+    });
+
+    describe('data care', () => {
+      const consent = (over: Partial<Parameters<Store['recordConsent']>[0]> = {}) => ({
+        phone: P1, state: 'opted_in' as const, source: 'rep' as const, by: 'Ana', evidence: 'Agreed on the phone', at: t(5), messageSid: null, ...over,
+      });
+      const HX = 'HX' + 'c'.repeat(32);
+
+      it('retention blanks body, variables and content extras of old messages only, once, and keeps status, times and reports', async () => {
+        await store.recordConsent(consent());
+        const oldOut = await sent('SM_old', { createdAt: t(0), body: null, contentSid: HX, variables: { '1': 'Maria' } });
+        await store.applyStatus(status('SM_old', 'delivered', t(3)));
+        const oldIn = (await store.receiveInbound(inbound({ at: t(20), meta: { NumMedia: '0', ButtonText: 'Yes please', ButtonPayload: 'yes', Latitude: '-23.5', Longitude: '-46.6' } }))).message;
+        const newOut = await sent('SM_new', { createdAt: t(6000), body: 'Still here' });
+        const newIn = (await store.receiveInbound(inbound({ at: t(6001), meta: { NumMedia: '0', ButtonText: 'No' } }))).message;
+        const range = { from: t(-3600), to: t(7200), groupBy: 'rep' as const };
+        const reportBefore = await store.deliveryReport(range);
+        const historyBefore = await store.consentHistory(P1);
+        const before = await store.getMessage(oldOut.id);
+
+        expect(await store.purgeBodies(t(5000), t(9000))).toBe(2);
+
+        expect(await store.getMessage(oldOut.id)).toEqual({ ...before, body: null, variables: null, bodyPurgedAt: t(9000) });
+        expect(await store.getMessage(oldIn.id)).toEqual({ ...oldIn, body: null, bodyPurgedAt: t(9000) });
+        // Newer messages are untouched, and carry no marker at all.
+        const keptOut = await store.getMessage(newOut.id);
+        expect(keptOut).toEqual(newOut);
+        expect(keptOut).not.toHaveProperty('bodyPurgedAt');
+        expect(await store.getMessage(newIn.id)).toEqual(newIn);
+        const exported = await store.exportContact(P1);
+        expect(exported.messages.map((m) => [m.id, m.meta])).toEqual([
+          [oldOut.id, {}],
+          [oldIn.id, { NumMedia: '0' }],
+          [newOut.id, {}],
+          [newIn.id, { NumMedia: '0', ButtonText: 'No' }],
+        ]);
+        expect(await store.deliveryReport(range)).toEqual(reportBefore);
+        expect(await store.consentHistory(P1)).toEqual(historyBefore);
+        expect((await store.getContact(P1))?.consentState).toBe('opted_in');
+
+        // A re-run purges nothing twice, and only runs that purged something are audited.
+        expect(await store.purgeBodies(t(5000), t(9500))).toBe(0);
+        expect((await store.getMessage(oldOut.id))?.bodyPurgedAt).toBe(t(9000));
+        expect(await store.auditEvents()).toEqual([
+          { id: expect.any(Number), at: t(9000), actor: 'retention', action: 'retention.purged', phone: null, detail: { messages: 2, before: t(5000) } },
+        ]);
+        expect(await store.auditEvents(P1)).toEqual([]);
+      });
+
+      it('retention on an empty store, or with nothing old enough, purges nothing', async () => {
+        expect(await store.purgeBodies(t(0))).toBe(0);
+        await store.createOutbound(outbound({ createdAt: t(100) }));
+        expect(await store.purgeBodies(t(100))).toBe(0);
+        expect(await store.auditEvents()).toEqual([]);
+        await expect(store.purgeBodies('not a time')).rejects.toThrow(RangeError);
+      });
+
+      it('deleting a contact removes its messages and profile, keeps its consent history and current consent, and audits the deletion', async () => {
+        await store.rememberPinpointId(P1, '42', t(0));
+        await store.recordConsent(consent());
+        const out = await store.createOutbound(outbound({ phone: P1, createdAt: t(1) }));
+        // A callback that beat the create answer is kept by sid; it goes with the message.
+        expect(await store.applyStatus(status('SM_p1', 'delivered', t(3)))).toEqual({ kind: 'unknown' });
+        await store.attachSid(out.message.id, 'SM_p1', 'queued', t(2));
+        await store.receiveInbound(inbound({ phone: P1, at: t(10) }));
+        await store.receiveInbound(inbound({ phone: P1, at: t(11), body: 'STOP' }));
+        await store.recordConsent(consent({ state: 'opted_out', source: 'keyword', by: 'contact', evidence: 'The contact sent "STOP"', at: t(11), messageSid: 'SM_stop' }));
+        const other = await sent('SM_p2', { phone: P2 });
+        const historyBefore = await store.consentHistory(P1);
+        expect(historyBefore).toHaveLength(2);
+
+        expect(await store.deleteContactData(P1, t(100), 'Admin Ada')).toEqual({ messages: 3 });
+
+        expect(await store.listMessages(P1, 100)).toEqual([]);
+        expect(await store.getMessage(out.message.id)).toBeNull();
+        expect(await store.getContact(P1)).toEqual({
+          phone: P1, profileName: null, waId: null, pinpointId: null, lastInboundAt: null,
+          consentState: 'opted_out', consentSource: 'keyword', consentAt: t(11), consentBy: 'contact', consentEvidence: 'The contact sent "STOP"',
+        });
+        expect(await store.consentHistory(P1)).toEqual(historyBefore);
+        expect(await store.contactSummaries(['42'])).toEqual([]);
+        expect(await store.auditEvents(P1)).toEqual([
+          { id: expect.any(Number), at: t(100), actor: 'Admin Ada', action: 'contact.deleted', phone: P1, detail: { messages: 3 } },
+        ]);
+        // Another contact is untouched.
+        expect(await store.listMessages(P2, 10)).toEqual([other]);
+        // The kept callback went too: a message given that sid again starts clean.
+        const again = await store.createOutbound(outbound({ phone: P3, createdAt: t(200) }));
+        expect((await store.attachSid(again.message.id, 'SM_p1', 'queued', t(201))).statusTimes).toEqual({ queued: t(200) });
+        // Consent still works on the kept contact row.
+        expect((await store.recordConsent(consent({ at: t(300), evidence: 'Asked to hear from us again' }))).consentState).toBe('opted_in');
+      });
+
+      it('deleting an unknown phone, or one already deleted, deletes nothing but is still audited', async () => {
+        expect(await store.deleteContactData(P3, t(1), 'Admin Ada')).toEqual({ messages: 0 });
+        expect(await store.getContact(P3)).toBeNull();
+        expect(await store.deleteContactData(P3, t(2), 'Admin Bo')).toEqual({ messages: 0 });
+        expect((await store.auditEvents(P3)).map((e) => [e.actor, e.at, e.detail])).toEqual([
+          ['Admin Ada', t(1), { messages: 0 }],
+          ['Admin Bo', t(2), { messages: 0 }],
+        ]);
+        await expect(store.deleteContactData(P3, 'yesterday', 'Admin Ada')).rejects.toThrow(RangeError);
+      });
+
+      it('exports everything held about a phone: contact, consent history, messages with their extras, audit', async () => {
+        await store.rememberPinpointId(P1, '42', t(0));
+        await store.recordConsent(consent());
+        const out = await sent('SM_e1', { phone: P1, contentSid: HX, body: null, variables: { '1': 'Maria' } });
+        await store.applyStatus(status('SM_e1', 'read', t(4)));
+        const inb = (await store.receiveInbound(inbound({ phone: P1, at: t(10), meta: { NumMedia: '1', MediaContentType0: 'image/jpeg' } }))).message;
+        await sent('SM_e2', { phone: P2 });
+
+        const e = await store.exportContact(P1);
+        expect(e.contact).toEqual(await store.getContact(P1));
+        expect(e.contact).toMatchObject({ pinpointId: '42', profileName: 'Maria', consentState: 'opted_in' });
+        expect(e.consentHistory).toEqual(await store.consentHistory(P1));
+        expect(e.messages).toEqual([
+          { ...(await store.getMessage(out.id)), meta: {} },
+          { ...inb, meta: { NumMedia: '1', MediaContentType0: 'image/jpeg' } },
+        ]);
+        expect(e.messages[0]).toMatchObject({ status: 'read', variables: { '1': 'Maria' } });
+        expect(e.audit).toEqual([]);
+        expect(JSON.parse(JSON.stringify(e))).toEqual(e);
+
+        await store.deleteContactData(P1, t(50), 'Admin Ada');
+        const after = await store.exportContact(P1);
+        expect(after.messages).toEqual([]);
+        expect(after.consentHistory).toEqual(e.consentHistory);
+        expect(after.audit.map((a) => a.action)).toEqual(['contact.deleted']);
+
+        expect(await store.exportContact(P3)).toEqual({ contact: null, consentHistory: [], messages: [], audit: [] });
       });
     });
   });

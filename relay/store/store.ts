@@ -17,6 +17,37 @@ export interface TokenRecord {
   lastUsedAt: string | null;
 }
 
+/** What createToken takes: the token's hash, never the token. */
+export interface NewToken {
+  id: string;
+  name: string;
+  role: Role;
+  hash: string;
+  createdAt: string;
+}
+
+/** A one-time pairing code as stored: only the sha256 hash of the code itself is kept. */
+export interface PairingCodeRecord {
+  id: string;
+  /** The role of the token the code yields: rep or manager, never admin. */
+  role: Role;
+  /** Who made it: the creating token's name, or the admin's --by on the CLI. */
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  usedByTokenId: string | null;
+}
+
+export interface NewPairingCode {
+  id: string;
+  hash: string;
+  role: Role;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
 export interface ContactRecord {
   phone: string;
   profileName: string | null;
@@ -135,6 +166,17 @@ export interface Store {
   listTokens(): Promise<TokenRecord[]>;
   revokeToken(id: string, at: string): Promise<boolean>;
 
+  // pairing codes (only the sha256 hash of a code is ever stored)
+  createPairingCode(c: NewPairingCode): Promise<PairingCodeRecord>;
+  /**
+   * Trades a code for a token, atomically: the code must exist, be unused and not expired at `now`
+   * (expiresAt > now); it is marked used by the new token in the same transaction that creates the
+   * token, so a code never yields two tokens, however many requests race for it. `makeToken` is
+   * called (synchronously, at most once) with the code to build the token's row. null = no such
+   * usable code; nothing is written.
+   */
+  redeemPairingCode(hash: string, now: string, makeToken: (code: PairingCodeRecord) => NewToken): Promise<{ code: PairingCodeRecord; token: TokenRecord } | null>;
+
   // contacts and consent
   getContact(phone: string): Promise<ContactRecord | null>;
   rememberPinpointId(phone: string, pinpointId: string, at: string): Promise<void>;
@@ -179,4 +221,52 @@ export interface Store {
   deliveryReport(q: DeliveryReportQuery): Promise<DeliveryReportResult>;
   /** One page of outbound messages matching the filters, keyset-paginated (never OFFSET). */
   listMessagesPage(q: MessagePageQuery): Promise<MessagePageResult>;
+
+  // data care (retention, a contact's data on request; relay/store/data-care.ts)
+  /**
+   * Retention: blanks the body, the template variables and the content fields of meta (button
+   * text, location, referral: data-care.ts PURGED_META_KEYS) of every message created before
+   * `before`, and stamps `bodyPurgedAt` = `at`; status, times, sender, sid and error stay, so
+   * reports and the audit trail are unchanged. Already purged messages are skipped, so a re-run
+   * purges nothing twice. Returns how many messages it purged, and appends one `retention.purged`
+   * audit event when that is more than none. Works in windows of the sequence (each window one
+   * atomic statement), so a first purge of a large history never holds the write lock for long; a
+   * crash part way leaves whole rows purged or not, and the next run finishes the job.
+   */
+  purgeBodies(before: string, at?: string): Promise<number>;
+  /**
+   * A contact's data on request, atomically: deletes the phone's messages (and the stored status
+   * callbacks of their sids), blanks the contact's profile (name, WaId, PinPoint id, last inbound
+   * time), KEEPS the consent history and the current consent (append-only evidence; an opted-out
+   * contact must stay opted out), and appends a `contact.deleted` audit event (`by`, `at`, counts).
+   */
+  deleteContactData(phone: string, at: string, by: string): Promise<{ messages: number }>;
+  /** Everything held about a phone, from one consistent snapshot; messages oldest first, with their meta. */
+  exportContact(phone: string): Promise<ContactExport>;
+  /** The audit trail (oldest first): of one phone, or all of it. */
+  auditEvents(phone?: string): Promise<AuditEvent[]>;
+}
+
+export type AuditAction = 'contact.deleted' | 'retention.purged';
+
+/** An append-only record of an admin action on personal data (not a consent change: those are consent history). */
+export interface AuditEvent {
+  id: number;
+  at: string;
+  /** A token's name, or "retention" for the timer and the CLI. */
+  actor: string;
+  action: AuditAction;
+  /** The contact acted on; null for actions on many (retention). */
+  phone: string | null;
+  detail: Record<string, string | number>;
+}
+
+/** A message as exported: the API shape plus the raw extras kept from the webhook. */
+export type ExportedMessage = Message & { meta: Record<string, string> };
+
+export interface ContactExport {
+  contact: ContactRecord | null;
+  consentHistory: ConsentHistoryEntry[];
+  messages: ExportedMessage[];
+  audit: AuditEvent[];
 }

@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { benchPanelTiming } from './panel-timing.ts';
+import { benchReportQueries } from './report-queries.ts';
 import { benchWebhookIngest } from './webhook-ingest.ts';
 
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
@@ -29,6 +30,17 @@ const panel = await benchPanelTiming({ log });
 add('Content script injected into every CRM page, gzipped (panel included)', `${(panel.contentScriptGzipBytes / 1024).toFixed(1)} KB (${(panel.contentScriptBytes / 1024).toFixed(0)} KB raw)`, '≤ 30 KB', panel.contentScriptGzipBytes <= 30 * 1024);
 if (panel.p50 === null) add('Time from DOMContentLoaded to consent + session shown', `not measured: ${panel.skipped}`, 'p50 ≤ 150 ms', false);
 else add(`Time from DOMContentLoaded to consent + session shown, p50 / p95 over ${panel.loads} loads`, `${panel.p50.toFixed(0)} / ${panel.p95!.toFixed(0)} ms`, 'p50 ≤ 150 ms', panel.p50 <= 150);
+
+// BENCH_REPORTS=0 skips it (it writes a ~0.9 GB temporary file and takes about a minute).
+if (process.env.BENCH_REPORTS !== '0') {
+  process.stderr.write('manager reports: 1,000,000 outbound messages over 90 days in SQLite\n');
+  const reports = await benchReportQueries({ log });
+  add(`Report data: ${reports.messages.toLocaleString('en')} outbound messages seeded in one transaction`, `${(reports.seedMs / 1000).toFixed(1)} s (${reports.fileMb.toFixed(0)} MB)`, '≤ 60 s', reports.seedMs <= 60_000);
+  for (const t of reports.timings) {
+    const digits = t.p50 < 10 ? 1 : 0;
+    add(`${t.label}, p50 / p95 over ${t.runs} runs`, `${t.p50.toFixed(digits)} / ${t.p95.toFixed(digits)} ms`, 'p50 ≤ 500 ms', t.p50 <= 500);
+  }
+}
 
 const table = [
   `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}.`,

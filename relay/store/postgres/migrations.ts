@@ -174,6 +174,58 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX contacts_pinpoint ON contacts (pinpoint_id) WHERE pinpoint_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'pairing codes',
+    sql: `
+      -- One-time codes a manager or admin makes and a rep trades for a token of their own (POST /v1/pair).
+      -- Only the sha256 hash of a code is stored, as for tokens. used_by_token_id has no foreign key,
+      -- like messages.sent_by_token_id: the code's record outlives whatever happens to the token.
+      CREATE TABLE pairing_codes (
+        id                text PRIMARY KEY,
+        hash              text NOT NULL UNIQUE,
+        role              text NOT NULL CHECK (role IN ('rep', 'manager')),
+        created_by        text NOT NULL,
+        created_at        timestamptz NOT NULL,
+        expires_at        timestamptz NOT NULL,
+        used_at           timestamptz,
+        used_by_token_id  text,
+        CHECK ((used_at IS NULL) = (used_by_token_id IS NULL))
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'data care: retention marker and audit events',
+    sql: `
+      -- When retention (BODY_RETENTION_DAYS) removed the body, variables and content extras of a
+      -- message; NULL = untouched. The rest of the row (status, times, sender, sid) stays for reports.
+      ALTER TABLE messages ADD COLUMN body_purged_at timestamptz;
+
+      -- Admin actions on personal data (a contact's data deleted on request, a retention run): who,
+      -- when, what. Not consent history, which records only the contact's own consent. No foreign
+      -- key: a deletion is recorded even for a phone the relay never knew.
+      CREATE TABLE audit_events (
+        id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at      timestamptz NOT NULL,
+        actor   text NOT NULL,
+        action  text NOT NULL,
+        phone   text,
+        detail  jsonb NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_events_phone ON audit_events (phone, id) WHERE phone IS NOT NULL;
+      -- Evidence that a request was honoured, so append-only like consent_events (TRUNCATE included).
+      CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_events is append-only' USING ERRCODE = 'restrict_violation';
+      END
+      $$;
+      CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+        FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+      CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+    `,
+  },
 ];
 
 /** The highest version this code knows; a database above it was written by newer code. */

@@ -289,5 +289,25 @@ describe.skipIf(!available)('postgres', () => {
         }
       }, schema);
     });
+
+    it('a pairing code raced by two relay instances (20 requests at once) yields exactly one token', async () => {
+      const schema = fresh();
+      const a = open(schema, 8);
+      await a.migrate();
+      const b = open(schema, 8);
+      await a.createPairingCode({ id: 'pc_race', hash: 'r'.repeat(64), role: 'rep', createdBy: 'Mia', createdAt: t(0), expiresAt: t(900) });
+      let n = 0;
+      const attempt = (store: Store) =>
+        store.redeemPairingCode('r'.repeat(64), t(10), (c) => {
+          n += 1;
+          return { id: `tok_race_${n}`, name: `Rep ${n}`, role: c.role, hash: `${n}`.padStart(64, 'h'), createdAt: t(10) };
+        });
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i % 2 ? a : b)));
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect(await a.listTokens()).toEqual([winners[0]!.token]);
+      const row = await withClient((c) => c.query<{ used_by_token_id: string }>('SELECT used_by_token_id FROM pairing_codes'), schema);
+      expect(row.rows).toEqual([{ used_by_token_id: winners[0]!.token.id }]);
+    });
   });
 });

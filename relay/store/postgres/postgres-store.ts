@@ -20,6 +20,8 @@ import { parsePostgresUrl } from './postgres-url.ts';
 import { isoOf, stringRecord, toConsentEntry, toContact, toMessage, toStatus, toToken, type ConsentEventRow, type ContactRow, type MessageRow, type StatusEventRow, type TokenRow } from './rows.ts';
 import { CONTACT_SUMMARY_SQL, pageQuery, reportSql, type AggregateRow, type ContactSummaryRow } from './report-queries.ts';
 import { SQL } from './statements.ts';
+import { postgresDataCare } from './data-care.ts';
+import { toPairingCode, type PairingCodeRow } from '../pairing-rows.ts';
 
 export interface PostgresStoreOptions {
   /** A schema of its own (created by migrate), instead of `?schema=` in the URL or the default search_path. */
@@ -162,6 +164,8 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
 
   const store: Store = {
     engine: 'postgres',
+    // Retention, deletion and export of a contact's data (./data-care.ts).
+    ...postgresDataCare(pool, tx, iso),
 
     async migrate() {
       await runMigrations(() => pool.connect(), { schema: target.schema, where: target.where });
@@ -195,6 +199,26 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
     },
     async revokeToken(id, at) {
       return ((await pool.query({ ...SQL.tokenRevoke, values: [id, iso(at)] })).rowCount ?? 0) > 0;
+    },
+
+    async createPairingCode(c) {
+      const row = await first<PairingCodeRow>(pool, SQL.pairingInsert, [c.id, c.hash, c.role, c.createdBy, iso(c.createdAt), iso(c.expiresAt)]);
+      if (row === undefined) throw new Error(`pairing code ${c.id} was not stored`);
+      return toPairingCode(row);
+    },
+    redeemPairingCode(hash, nowRaw, makeToken) {
+      const now = iso(nowRaw);
+      return tx(async (c) => {
+        // The row lock makes concurrent redeemers of one code queue; the first commits used_at, and the
+        // others' re-checked WHERE then excludes the row, so they get null and write nothing.
+        const row = await first<PairingCodeRow>(c, SQL.pairingUsableByHashForUpdate, [hash, now]);
+        if (row === undefined) return null;
+        const t = makeToken(toPairingCode(row));
+        const token = await first<TokenRow>(c, SQL.tokenInsert, [t.id, t.name, t.role, t.hash, iso(t.createdAt)]);
+        const code = await first<PairingCodeRow>(c, SQL.pairingMarkUsed, [row.id, now, t.id]);
+        if (token === undefined || code === undefined) throw new Error(`pairing code ${row.id} could not be redeemed inside its own transaction`);
+        return { code: toPairingCode(code), token: toToken(token) };
+      });
     },
 
     async getContact(phone) {

@@ -59,6 +59,7 @@ export interface MessageRow {
   status_times: unknown;
   created_at: Date;
   updated_at: Date;
+  body_purged_at: Date | null;
 }
 
 export interface StatusEventRow {
@@ -158,5 +159,6 @@ export function toMessage(row: MessageRow): Message {
     updatedAt: isoOf(row.updated_at),
     statusTimes: stringRecord(row.status_times) ?? {},
   };
+  if (row.body_purged_at !== null) message.bodyPurgedAt = isoOf(row.body_purged_at);
   return withCursor(message, BigInt(row.seq));
 }

@@ -6,9 +6,10 @@
  * Times go in as ISO strings cast to timestamptz; text that is sorted uses COLLATE "C" so the
  * order is SQLite's (binary), whatever the database's collation.
  */
+import { PAIRING_CODE_COLUMNS } from '../pairing-rows.ts';
 
 const MESSAGE_COLUMNS = `seq, id, sid, phone, direction, body, content_sid, variables, status, error_code, error_message,
-  sent_by, status_times, created_at, updated_at`;
+  sent_by, status_times, created_at, updated_at, body_purged_at`;
 const TOKEN_COLUMNS = 'id, name, role, created_at, revoked_at, last_used_at';
 const CONTACT_COLUMNS = `phone, profile_name, wa_id, pinpoint_id, last_inbound_at, consent_state, consent_source, consent_at,
   consent_by, consent_evidence`;
@@ -34,6 +35,24 @@ export const SQL = {
   ),
   tokenList: q('token_list', `SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id COLLATE "C"`),
   tokenRevoke: q('token_revoke', 'UPDATE tokens SET revoked_at = $2::timestamptz WHERE id = $1 AND revoked_at IS NULL'),
+
+  pairingInsert: q(
+    'pairing_insert',
+    `INSERT INTO pairing_codes (id, hash, role, created_by, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5::timestamptz, $6::timestamptz) RETURNING ${PAIRING_CODE_COLUMNS}`,
+  ),
+  // FOR UPDATE: a second redeemer of the same code waits for the first to commit, then re-checks the
+  // WHERE against the committed row (used_at now set) and finds nothing.
+  pairingUsableByHashForUpdate: q(
+    'pairing_usable_by_hash_for_update',
+    `SELECT ${PAIRING_CODE_COLUMNS} FROM pairing_codes
+      WHERE hash = $1 AND used_at IS NULL AND expires_at > $2::timestamptz FOR UPDATE`,
+  ),
+  pairingMarkUsed: q(
+    'pairing_mark_used',
+    `UPDATE pairing_codes SET used_at = $2::timestamptz, used_by_token_id = $3 WHERE id = $1 AND used_at IS NULL
+      RETURNING ${PAIRING_CODE_COLUMNS}`,
+  ),
 
   contactGet: q('contact_get', `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE phone = $1`),
   contactEnsure: q(

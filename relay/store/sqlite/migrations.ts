@@ -166,6 +166,76 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX contacts_pinpoint ON contacts (pinpoint_id) WHERE pinpoint_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'pairing codes',
+    sql: `
+      -- One-time codes a manager or admin makes and a rep trades for a token of their own (POST /v1/pair).
+      -- Only the sha256 hash of a code is stored, as for tokens. used_by_token_id has no foreign key,
+      -- like messages.sent_by_token_id: the code's record outlives whatever happens to the token.
+      CREATE TABLE pairing_codes (
+        id                TEXT PRIMARY KEY,
+        hash              TEXT NOT NULL UNIQUE,
+        role              TEXT NOT NULL CHECK (role IN ('rep', 'manager')),
+        created_by        TEXT NOT NULL,
+        created_at        TEXT NOT NULL,
+        expires_at        TEXT NOT NULL,
+        used_at           TEXT,
+        used_by_token_id  TEXT,
+        CHECK ((used_at IS NULL) = (used_by_token_id IS NULL))
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'data care: retention marker and audit events',
+    sql: `
+      -- When retention (BODY_RETENTION_DAYS) removed the body, variables and content extras of a
+      -- message; NULL = untouched. The rest of the row (status, times, sender, sid) stays for reports.
+      ALTER TABLE messages ADD COLUMN body_purged_at TEXT;
+
+      -- Admin actions on personal data (a contact's data deleted on request, a retention run): who,
+      -- when, what. Not consent history, which records only the contact's own consent. No foreign
+      -- key: a deletion is recorded even for a phone the relay never knew.
+      CREATE TABLE audit_events (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at      TEXT NOT NULL,
+        actor   TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        phone   TEXT,
+        detail  TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_events_phone ON audit_events (phone, id) WHERE phone IS NOT NULL;
+      -- Evidence that a request was honoured, so append-only like consent_events.
+      CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+      CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+    `,
+  },
+  {
+    version: 5,
+    name: 'manager reports: one report index',
+    sql: `
+      -- Version 2's three covering indexes (per day, rep and template) each held the columns every
+      -- status callback rewrites (status, durations), and the three together cost the webhook path a
+      -- third of its throughput. One index in (day, rep, template) order serves every grouping: a
+      -- report is one range of it, aggregated in index order (no sort) and covering every column it
+      -- counts on (no row of the wide table is read); created_at follows the three to cut a range that
+      -- starts or ends inside a day. substr(created_at, 1, 10) is the UTC day (times are stored as ISO
+      -- UTC), written the same way in the queries. Drill-down pages go back to version 1's indexes on
+      -- created_at, whose columns never change after the insert.
+      DROP INDEX messages_out_created;
+      DROP INDEX messages_out_rep;
+      DROP INDEX messages_out_template;
+      CREATE INDEX messages_created ON messages (created_at);
+      CREATE INDEX messages_sent_by_created ON messages (sent_by, created_at);
+      CREATE INDEX messages_content_created ON messages (content_sid, created_at);
+      CREATE INDEX messages_out_report ON messages
+        (substr(created_at, 1, 10), sent_by, content_sid, created_at, status, error_code, to_delivered_ms, to_read_ms)
+        WHERE direction = 'outbound';
+    `,
+  },
 ];
 
 /** The highest version this code knows; a database above it was written by newer code. */

@@ -63,6 +63,7 @@ export interface MessageRow {
   status_times: string | null;
   created_at: string;
   updated_at: string;
+  body_purged_at: string | null;
 }
 
 export interface StatusEventRow {
@@ -167,5 +168,6 @@ export function toMessage(row: MessageRow): Message {
     updatedAt: row.updated_at,
     statusTimes: parseStringRecord(row.status_times) ?? {},
   };
+  if (row.body_purged_at !== null) message.bodyPurgedAt = row.body_purged_at;
   return withCursor(message, row.seq);
 }

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -195,16 +196,13 @@ describe('sqlite store specifics', () => {
       const bound = names.length ? [Object.fromEntries(names.map((n) => [n, (args as Record<string, unknown>)[n]]))] : Array.isArray(args) ? args : [];
       return (stmt.all(...bound) as { detail: string }[]).map((r) => r.detail).join(' | ');
     };
-    // Reports: one range of a covering index per group; no row of the table, no sort.
-    for (const [name, index] of [['byRep', 'messages_out_rep'], ['byTemplate', 'messages_out_template'], ['byRange', 'messages_out_created']] as const) {
-      const p = plan(REPORT_SQL[name], params);
-      expect(p, name).toMatch(new RegExp(`^SEARCH messages USING COVERING INDEX ${index} \\(.*created_at>\\? AND created_at<\\?\\)$`));
+    // Reports: one range of the covering report index, grouped in index order: no sort, no row of the table.
+    for (const name of ['day', 'rep', 'template'] as const) {
+      expect(plan(REPORT_SQL[name], { ...params, fromDay: '2025-01-01', toDay: '2025-01-31' }), name).toBe('SEARCH messages USING COVERING INDEX messages_out_report (<expr>>? AND <expr><?)');
     }
-    for (const name of ['nextRep', 'nextTemplate', 'anyNullRep'] as const) expect(plan(REPORT_SQL[name], params), name).toMatch(/^SEARCH messages USING COVERING INDEX messages_out_(rep|template) \((sent_by|content_sid)(>|=)\?\)$/);
-    // Pages: an index range in created_at order; at most ties within one millisecond get sorted (by seq).
-    for (const [name, index] of [['any', 'messages_out_created'], ['byRep', 'messages_out_rep'], ['byTemplate', 'messages_out_template']] as const) {
-      const p = plan(PAGE_SQL[name], params);
-      expect(p, name).toMatch(new RegExp(`^SEARCH messages USING INDEX ${index} \\(.*created_at>\\? AND created_at<\\?\\)( \\| USE TEMP B-TREE FOR (RIGHT PART|LAST TERM) OF ORDER BY)?$`));
+    // Pages: a created_at range read newest first in index order (created_at, then seq as the rowid): no sort either.
+    for (const [name, index, eq] of [['any', 'messages_created', ''], ['byRep', 'messages_sent_by_created', 'sent_by=? AND '], ['byTemplate', 'messages_content_created', 'content_sid=? AND ']] as const) {
+      expect(plan(PAGE_SQL[name], params), name).toBe(`SEARCH messages USING INDEX ${index} (${eq}created_at>? AND created_at<?)`);
     }
     expect(plan(CONTACT_SUMMARY_SQL, ['["42"]'])).toMatch(/SEARCH c USING INDEX contacts_pinpoint \(pinpoint_id=\?\)/);
     expect(plan(CONTACT_SUMMARY_SQL, ['["42"]'])).toMatch(/SEARCH messages USING (COVERING )?INDEX messages_phone_seq \(phone=\?\)/);
@@ -262,6 +260,36 @@ describe('sqlite store specifics', () => {
       { id: 'b', sent_at: null, delivered_at: null, read_at: null, failed_at: t(2), to_delivered_ms: null, to_read_ms: null },
       { id: 'c', sent_at: null, delivered_at: null, read_at: null, failed_at: t(3), to_delivered_ms: null, to_read_ms: null },
     ]);
+    db.close();
+  });
+
+  it('a pairing code raced by several processes on one file yields exactly one token', async () => {
+    const file = fresh();
+    const store = openSqliteStore(file);
+    await store.createPairingCode({ id: 'pc_race', hash: 'r'.repeat(64), role: 'rep', createdBy: 'Mia', createdAt: t(0), expiresAt: t(900) });
+    await store.close();
+    // Separate processes (better-sqlite3 is synchronous, so only processes truly race on the write lock),
+    // each waiting for the same instant before redeeming.
+    const startAt = Date.now() + 2500;
+    const storeUrl = new URL('./sqlite-store.ts', import.meta.url).href;
+    const script = `
+      const { openSqliteStore } = await import(${JSON.stringify(storeUrl)});
+      const [file, startAt, k] = process.argv.slice(-3);
+      const store = openSqliteStore(file);
+      while (Date.now() < Number(startAt)) await new Promise((r) => setTimeout(r, 1));
+      const got = await store.redeemPairingCode('r'.repeat(64), ${JSON.stringify(t(10))}, (c) => ({ id: 'tok_' + k, name: 'Rep ' + k, role: c.role, hash: k.padStart(64, 'h'), createdAt: ${JSON.stringify(t(10))} }));
+      await store.close();
+      process.stdout.write(got === null ? 'none' : 'token');`;
+    const run = (k: number) =>
+      new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file, String(startAt), String(k)], { encoding: 'utf8' }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim()),
+        );
+      });
+    const outcomes = await Promise.all([1, 2, 3, 4].map(run));
+    expect(outcomes.sort()).toEqual(['none', 'none', 'none', 'token']);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM tokens').get()).toEqual({ n: 1 });
     db.close();
   });
 });

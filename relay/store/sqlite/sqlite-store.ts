@@ -9,12 +9,15 @@ import Database from 'better-sqlite3';
 import { ConsentState, type Message, type MessageStatus } from '../../../shared/api.ts';
 import { FREE_FORM, type ContactSummary } from '../../../shared/reports.ts';
 import { decodePageCursor, encodePageCursor, parseCursor } from '../cursor.ts';
-import { buildReport, parseIntegerList, type GroupAggregate } from '../report-fold.ts';
+import { buildReport, Durations, type GroupAggregate } from '../report-fold.ts';
 import { foldStatus, noteStatusTime, statusColumns, type StatusFields } from '../status-fold.ts';
 import type { ConsentChange, DeliveryReportQuery, MessagePageQuery, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
+import type { NewToken, PairingCodeRecord } from '../store.ts';
+import { toPairingCode } from '../pairing-rows.ts';
 import { LATEST_VERSION, checkSchema, runMigrations } from './migrations.ts';
 import { parseStringRecord, toConsentEntry, toContact, toMessage, toStatus, toToken, type MessageRow } from './rows.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { sqliteDataCare } from './data-care.ts';
 import { prepareStatements, type AggregateRow, type PageParams } from './statements.ts';
 
 export { messageCursor, START_CURSOR } from '../cursor.ts';
@@ -201,74 +204,45 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   // The webhook writes (inbound messages, status callbacks) share commits under load.
   const group = createGroupCommit(db);
 
-  function aggregate(key: string, row: AggregateRow | undefined): GroupAggregate {
-    const failures = new Map<number | null, number>();
-    if (row && row.failed > 0 && row.failure_codes !== null) {
+  type Running = Omit<GroupAggregate, 'toDeliveredMs' | 'toReadMs'> & { d: Durations; r: Durations };
+
+  /** Adds one cell's numbers (a day, a day and rep, or a day, rep and template) to its group. */
+  function accumulate(groups: Map<string, Running>, key: string, row: AggregateRow): void {
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { key, sent: 0, delivered: 0, read: 0, failed: 0, failures: new Map(), d: new Durations(row.delivered * 4), r: new Durations(row.read * 4) };
+      groups.set(key, g);
+    }
+    g.sent += row.sent;
+    g.delivered += row.delivered;
+    g.read += row.read;
+    g.failed += row.failed;
+    g.d.appendList(row.to_delivered);
+    g.r.appendList(row.to_read);
+    if (row.failed > 0 && row.failure_codes !== null) {
       for (const c of row.failure_codes.split(',')) {
         const code = c === '' ? null : Number(c);
-        failures.set(code, (failures.get(code) ?? 0) + 1);
+        g.failures.set(code, (g.failures.get(code) ?? 0) + 1);
       }
     }
-    return {
-      key,
-      sent: row?.sent ?? 0,
-      delivered: row?.delivered ?? 0,
-      read: row?.read ?? 0,
-      failed: row?.failed ?? 0,
-      toDeliveredMs: parseIntegerList(row?.to_delivered ?? null, row?.delivered ?? 0),
-      toReadMs: parseIntegerList(row?.to_read ?? null, row?.read ?? 0),
-      failures,
-    };
   }
 
-  /** Every distinct non-null value of a report index's leading column, one index seek each. */
-  function distinctKeys(next: typeof s.nextRep): string[] {
-    const keys: string[] = [];
-    let after = '';
-    for (let row = next.get({ after }); row !== undefined; row = next.get({ after })) {
-      keys.push(row.key);
-      after = row.key;
-    }
-    return keys;
-  }
-
-  /** UTC day boundaries cutting [from, to): [dayKey, start, end) each. */
-  function daySlices(from: string, to: string): [string, string, string][] {
-    const out: [string, string, string][] = [];
-    let start = from;
-    while (start < to) {
-      const next = new Date(`${start.slice(0, 10)}T00:00:00.000Z`);
-      next.setUTCDate(next.getUTCDate() + 1);
-      const end = next.toISOString() < to ? next.toISOString() : to;
-      out.push([start.slice(0, 10), start, end]);
-      start = end;
-    }
-    return out;
-  }
-
-  // One read transaction: every group sees the same snapshot, so the totals add up even while
-  // callbacks keep arriving.
-  const deliveryReportTx = db.transaction((q: DeliveryReportQuery) => {
+  /** One statement, so one snapshot: the groups and totals agree even while callbacks keep arriving. */
+  function deliveryReport(q: DeliveryReportQuery) {
     const from = iso(q.from);
     const to = iso(q.to);
-    const rep = q.rep ?? null;
-    const groups: GroupAggregate[] = [];
-    if (q.groupBy === 'rep') {
-      const keys = rep !== null ? [rep] : distinctKeys(s.nextRep);
-      for (const key of keys) groups.push(aggregate(key, s.reportByRep.get({ key, from, to })));
-      // Outbound rows always carry their sender; kept for completeness should one not.
-      if (rep === null && s.anyNullRep.get() !== undefined) groups.push(aggregate('(unknown)', s.reportByRep.get({ key: null, from, to })));
-    } else if (q.groupBy === 'template') {
-      for (const key of distinctKeys(s.nextTemplate)) groups.push(aggregate(key, s.reportByTemplate.get({ key, from, to, rep })));
-      groups.push(aggregate(FREE_FORM, s.reportByTemplate.get({ key: null, from, to, rep })));
-    } else {
-      for (const [key, start, end] of daySlices(from, to)) {
-        const row = rep !== null ? s.reportByRep.get({ key: rep, from: start, to: end }) : s.reportByRange.get({ from: start, to: end });
-        groups.push(aggregate(key, row));
-      }
+    const groups = new Map<string, Running>();
+    if (from >= to) return buildReport([]);
+    const last = new Date(Date.parse(to) - 1).toISOString();
+    const stmt = q.groupBy === 'day' ? s.reportByDay : q.groupBy === 'rep' ? s.reportByRep : s.reportByTemplate;
+    const cells = stmt.iterate({ fromDay: from.slice(0, 10), toDay: last.slice(0, 10), from, to, rep: q.rep ?? null });
+    for (const cell of cells) {
+      // Outbound rows always carry their sender; '(unknown)' is there should one not.
+      const key = q.groupBy === 'day' ? cell.day : q.groupBy === 'rep' ? (cell.rep ?? '(unknown)') : (cell.template ?? FREE_FORM);
+      accumulate(groups, key, cell);
     }
-    return buildReport(groups);
-  });
+    return buildReport([...groups.values()].map(({ d, r, ...g }) => ({ ...g, toDeliveredMs: d.view(), toReadMs: r.view() })));
+  }
 
   function pageParams(q: MessagePageQuery): PageParams {
     const cursor = q.cursor ? decodePageCursor(q.cursor) : null;
@@ -288,8 +262,25 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     };
   }
 
+  // IMMEDIATE (see redeemPairingCode): the write lock is held from the read of the code to the commit,
+  // so two redeemers of one code are serialised and the second finds it used.
+  const redeemPairingTx = db.transaction((hash: string, nowRaw: string, makeToken: (code: PairingCodeRecord) => NewToken) => {
+    const now = iso(nowRaw);
+    const row = s.pairingUsableByHash.get({ hash, now });
+    if (row === undefined) return null;
+    const t = makeToken(toPairingCode(row));
+    s.tokenInsert.run(t.id, t.name, t.role, t.hash, iso(t.createdAt));
+    if (s.pairingMarkUsed.run({ id: row.id, now, tokenId: t.id }).changes !== 1) throw new Error(`pairing code ${row.id} was used inside its own transaction`);
+    const token = s.tokenById.get(t.id);
+    const code = s.pairingById.get(row.id);
+    if (token === undefined || code === undefined) throw new Error(`pairing code ${row.id} or token ${t.id} vanished inside its own transaction`);
+    return { code: toPairingCode(code), token: toToken(token) };
+  });
+
   const store: Store = {
     engine: 'sqlite',
+    // Retention, deletion and export of a contact's data (./data-care.ts).
+    ...sqliteDataCare(db, iso),
 
     async migrate() {
       if (readonly) throw new Error(`database ${file} was opened read-only and cannot be migrated`);
@@ -328,6 +319,16 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
     async revokeToken(id, at) {
       return s.tokenRevoke.run(iso(at), id).changes > 0;
+    },
+
+    async createPairingCode(c) {
+      s.pairingInsert.run({ id: c.id, hash: c.hash, role: c.role, createdBy: c.createdBy, createdAt: iso(c.createdAt), expiresAt: iso(c.expiresAt) });
+      const row = s.pairingById.get(c.id);
+      if (row === undefined) throw new Error(`pairing code ${c.id} was not stored`);
+      return toPairingCode(row);
+    },
+    async redeemPairingCode(hash, now, makeToken) {
+      return redeemPairingTx.immediate(hash, now, makeToken);
     },
 
     async getContact(phone) {
@@ -393,7 +394,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
 
     async deliveryReport(q) {
-      return deliveryReportTx.deferred(q);
+      return deliveryReport(q);
     },
     async listMessagesPage(q) {
       const p = pageParams(q);

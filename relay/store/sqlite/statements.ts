@@ -4,9 +4,10 @@
  */
 import type Database from 'better-sqlite3';
 import type { ContactRow, ConsentEventRow, MessageRow, StatusEventRow, TokenRow } from './rows.ts';
+import { PAIRING_CODE_COLUMNS, type PairingCodeRow } from '../pairing-rows.ts';
 
 const MESSAGE_COLUMNS = `seq, id, sid, phone, direction, body, content_sid, variables, status, error_code, error_message,
-  sent_by, sent_by_token_id, idempotency_key, meta, status_times, created_at, updated_at`;
+  sent_by, sent_by_token_id, idempotency_key, meta, status_times, created_at, updated_at, body_purged_at`;
 
 export interface StatusWrite {
   seq: number;
@@ -27,8 +28,12 @@ const STATUS_SET = `status = @status, error_code = @errorCode, error_message = @
   updated_at = @updatedAt, sent_at = @sentAt, delivered_at = @deliveredAt, read_at = @readAt, failed_at = @failedAt,
   to_delivered_ms = @toDeliveredMs, to_read_ms = @toReadMs`;
 
-/** One report group's numbers, in one pass over one index range (definitions: shared/reports.ts ReportRow). */
+/** One report group's numbers within one index range (definitions: shared/reports.ts ReportRow). */
 export interface AggregateRow {
+  day: string;
+  rep: string | null;
+  /** null = free-form. */
+  template: string | null;
   sent: number;
   delivered: number;
   read: number;
@@ -51,41 +56,48 @@ const AGGREGATES = `count(*) AS sent,
   group_concat(coalesce(error_code, '')) FILTER (WHERE status IN ('failed', 'undelivered')) AS failure_codes`;
 
 /**
- * The manager-report SQL, exported so the store test can check each plan. INDEXED BY pins the
- * covering partial index of each shape: without statistics SQLite would rather take
- * messages_direction_seq (direction = 'outbound'), which walks every outbound message.
+ * The manager-report SQL, exported so the store test can check each plan. One statement per report,
+ * reading one range of messages_out_report in index order, so grouping needs no sort and no table row
+ * is read: per day; per (day, rep); or per (day, rep, template) cell for a template report (the
+ * index has no template-first order). The store adds the groups up across days (and reps).
+ * INDEXED BY pins the index: without statistics SQLite might take messages_direction_seq
+ * (direction = 'outbound') and walk every outbound message ever sent.
  */
-export const REPORT_SQL = {
-  byRep: `SELECT ${AGGREGATES} FROM messages INDEXED BY messages_out_rep
-    WHERE direction = 'outbound' AND sent_by IS @key AND created_at >= @from AND created_at < @to`,
-  byTemplate: `SELECT ${AGGREGATES} FROM messages INDEXED BY messages_out_template
-    WHERE direction = 'outbound' AND content_sid IS @key AND created_at >= @from AND created_at < @to
-      AND (@rep IS NULL OR sent_by = @rep)`,
-  byRange: `SELECT ${AGGREGATES} FROM messages INDEXED BY messages_out_created
-    WHERE direction = 'outbound' AND created_at >= @from AND created_at < @to`,
-  // Group keys by skipping through an index (one seek per distinct value), not by reading every row.
-  nextRep: `SELECT sent_by AS key FROM messages INDEXED BY messages_out_rep
-    WHERE direction = 'outbound' AND sent_by > @after ORDER BY sent_by LIMIT 1`,
-  anyNullRep: `SELECT 1 AS ok FROM messages INDEXED BY messages_out_rep WHERE direction = 'outbound' AND sent_by IS NULL LIMIT 1`,
-  nextTemplate: `SELECT content_sid AS key FROM messages INDEXED BY messages_out_template
-    WHERE direction = 'outbound' AND content_sid > @after ORDER BY content_sid LIMIT 1`,
-} as const;
+const reportSql = (groups: string) => `SELECT substr(created_at, 1, 10) AS day, ${groups === 'day' ? 'NULL' : 'sent_by'} AS rep,
+      ${groups === 'cell' ? 'content_sid' : 'NULL'} AS template, ${AGGREGATES}
+    FROM messages INDEXED BY messages_out_report
+    WHERE direction = 'outbound' AND substr(created_at, 1, 10) >= @fromDay AND substr(created_at, 1, 10) <= @toDay
+      AND created_at >= @from AND created_at < @to AND (@rep IS NULL OR sent_by = @rep)
+    GROUP BY substr(created_at, 1, 10)${groups === 'day' ? '' : ', sent_by'}${groups === 'cell' ? ', content_sid' : ''}`;
+export const REPORT_SQL = { day: reportSql('day'), rep: reportSql('rep'), template: reportSql('cell') } as const;
 
-// Newest first by (created_at, seq): the keyset is "strictly before the cursor's pair"; the extra
-// `created_at <= @cAt` gives the index its upper bound. @sidFilter 0 = any content_sid, 1 = IS @contentSid.
+/**
+ * Drill-down pages, newest first by (created_at, seq), which is exactly the order of the version 1
+ * indexes on created_at (SQLite ends every index with the rowid, and seq is the rowid): the keyset is
+ * "strictly before the cursor's pair", and `created_at <= @cAt` gives the range its upper end. The
+ * index is picked by filter (rep, template, or neither); the other filters are checked on the rows.
+ * @sidFilter 0 = any content_sid, 1 = content_sid IS @contentSid (NULL = free-form).
+ */
 const PAGE_FILTERS = `direction = 'outbound' AND created_at >= @from AND created_at < @to AND created_at <= @cAt
       AND (created_at < @cAt OR seq < @cSeq)
       AND (@rep IS NULL OR sent_by = @rep) AND (@status IS NULL OR status = @status)
       AND (@sidFilter = 0 OR content_sid IS @contentSid)`;
-
 export const PAGE_SQL = {
-  any: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_out_created WHERE ${PAGE_FILTERS}
+  any: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_created WHERE ${PAGE_FILTERS}
     ORDER BY created_at DESC, seq DESC LIMIT @limit`,
-  byRep: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_out_rep WHERE sent_by = @rep AND ${PAGE_FILTERS}
+  byRep: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_sent_by_created WHERE sent_by = @rep AND ${PAGE_FILTERS}
     ORDER BY created_at DESC, seq DESC LIMIT @limit`,
-  byTemplate: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_out_template WHERE content_sid IS @contentSid AND ${PAGE_FILTERS}
+  byTemplate: `SELECT ${MESSAGE_COLUMNS} FROM messages INDEXED BY messages_content_created WHERE content_sid IS @contentSid AND ${PAGE_FILTERS}
     ORDER BY created_at DESC, seq DESC LIMIT @limit`,
 } as const;
+
+export interface ReportParams {
+  fromDay: string;
+  toDay: string;
+  from: string;
+  to: string;
+  rep: string | null;
+}
 
 export interface PageParams {
   from: string;
@@ -131,6 +143,19 @@ export function prepareStatements(db: Database.Database) {
     ),
     tokenList: db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at, id'),
     tokenRevoke: db.prepare<[string, string]>('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+
+    pairingInsert: db.prepare<{ id: string; hash: string; role: string; createdBy: string; createdAt: string; expiresAt: string }>(
+      `INSERT INTO pairing_codes (id, hash, role, created_by, created_at, expires_at)
+       VALUES (@id, @hash, @role, @createdBy, @createdAt, @expiresAt)`,
+    ),
+    pairingById: db.prepare<[string], PairingCodeRow>(`SELECT ${PAIRING_CODE_COLUMNS} FROM pairing_codes WHERE id = ?`),
+    // Usable = unused and not expired; the redeeming transaction is IMMEDIATE, so nothing changes between this and the UPDATE.
+    pairingUsableByHash: db.prepare<{ hash: string; now: string }, PairingCodeRow>(
+      `SELECT ${PAIRING_CODE_COLUMNS} FROM pairing_codes WHERE hash = @hash AND used_at IS NULL AND expires_at > @now`,
+    ),
+    pairingMarkUsed: db.prepare<{ id: string; now: string; tokenId: string }>(
+      'UPDATE pairing_codes SET used_at = @now, used_by_token_id = @tokenId WHERE id = @id AND used_at IS NULL',
+    ),
 
     contactGet: db.prepare<[string], ContactRow>('SELECT * FROM contacts WHERE phone = ?'),
     contactEnsure: db.prepare<[string, string, string]>(
@@ -219,12 +244,9 @@ export function prepareStatements(db: Database.Database) {
       'SELECT 1 AS ok FROM messages WHERE sent_by_token_id = ? AND phone = ? LIMIT 1',
     ),
 
-    reportByRep: db.prepare<{ key: string | null; from: string; to: string }, AggregateRow>(REPORT_SQL.byRep),
-    reportByTemplate: db.prepare<{ key: string | null; from: string; to: string; rep: string | null }, AggregateRow>(REPORT_SQL.byTemplate),
-    reportByRange: db.prepare<{ from: string; to: string }, AggregateRow>(REPORT_SQL.byRange),
-    nextRep: db.prepare<{ after: string }, { key: string }>(REPORT_SQL.nextRep),
-    anyNullRep: db.prepare<[], { ok: number }>(REPORT_SQL.anyNullRep),
-    nextTemplate: db.prepare<{ after: string }, { key: string }>(REPORT_SQL.nextTemplate),
+    reportByDay: db.prepare<ReportParams, AggregateRow>(REPORT_SQL.day),
+    reportByRep: db.prepare<ReportParams, AggregateRow>(REPORT_SQL.rep),
+    reportByTemplate: db.prepare<ReportParams, AggregateRow>(REPORT_SQL.template),
     pageAny: db.prepare<PageParams, MessageRow>(PAGE_SQL.any),
     pageByRep: db.prepare<PageParams, MessageRow>(PAGE_SQL.byRep),
     pageByTemplate: db.prepare<PageParams, MessageRow>(PAGE_SQL.byTemplate),
