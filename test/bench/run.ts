@@ -19,7 +19,7 @@ process.stderr.write('webhook ingest (signed status callbacks, durable SQLite wr
 const ingest = await benchWebhookIngest({ log });
 add('Webhook ingest, relay req/s', ingest.relay.rps.toFixed(0), '—', null);
 add('Webhook ingest, bare node:http req/s', ingest.bare.rps.toFixed(0), '—', null);
-add(`Webhook ingest ratio relay / bare node:http (median of ${ingest.rounds} rounds: ${ingest.ratios.map((r) => r.toFixed(2)).join(', ')})`, ingest.ratio.toFixed(2), '≥ 0.5', ingest.ratio >= 0.5);
+add(`Webhook ingest ratio relay / bare node:http (median of ${ingest.rounds} rounds: ${ingest.ratios.map((r) => r.toFixed(2)).join(', ')})`, ingest.ratio.toFixed(3), '≥ 0.5', ingest.ratio >= 0.5);
 add('Webhook latency p50 / p99 (ms, 50 connections)', `${ingest.relay.p50} / ${ingest.relay.p99}`, '—', null);
 add('Twilio peak 2,000 msg/s × 3 callbacks = 6,000 req/s absorbed', `${(ingest.relay.rps / 6000).toFixed(2)}×`, '≥ 1×', ingest.relay.rps >= 6000);
 if (ingest.relay.non2xx || ingest.relay.errors) add('Webhook non-2xx / errors', `${ingest.relay.non2xx} / ${ingest.relay.errors}`, '0', false);
