@@ -12,6 +12,7 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import { ConsentState, type Message, type MessageStatus } from '../../../shared/api.ts';
 import { FREE_FORM, type ContactSummary } from '../../../shared/reports.ts';
 import { decodePageCursor, encodePageCursor, parseCursor } from '../cursor.ts';
+import { iso } from '../row-checks.ts';
 import { buildReport, type GroupAggregate } from '../report-fold.ts';
 import { foldStatus, noteStatusTime, statusColumns, type StatusFields } from '../status-fold.ts';
 import type { ConsentChange, MessagePageQuery, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
@@ -40,12 +41,6 @@ const LOCK_INBOUND = 0x70707703;
 /** A transaction left open by a bug or a stuck client is ended by the server instead of holding its locks. */
 const IDLE_IN_TRANSACTION_MS = 60_000;
 
-/** Every stored time is normalised to ISO 8601 UTC with milliseconds first, as in SQLite, so both engines refuse the same input. */
-function iso(at: string): string {
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) throw new RangeError(`not a timestamp: ${JSON.stringify(at)}`);
-  return d.toISOString();
-}
 
 function fieldsOf(row: MessageRow): StatusFields {
   return {

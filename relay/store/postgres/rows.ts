@@ -5,8 +5,11 @@
  * jsonb arrives parsed. Stored data is an edge too (architecture principle 2): a bad enum value
  * fails loudly here; a JSON column of the wrong shape reads as empty, as in SQLite.
  */
-import { ConsentSource, ConsentState, MESSAGE_STATUSES, Role, type Message, type MessageStatus } from '../../../shared/api.ts';
+import { ConsentSource, ConsentState, Role, type Message, type MessageStatus } from '../../../shared/api.ts';
 import { withCursor } from '../cursor.ts';
+import { CorruptRowError, toStatus } from '../row-checks.ts';
+
+export { toStatus };
 import type { ConsentHistoryEntry, ContactRecord, TokenRecord } from '../store.ts';
 
 export interface TokenRow {
@@ -69,12 +72,6 @@ export interface StatusEventRow {
   at: Date;
 }
 
-class CorruptRowError extends Error {
-  constructor(table: string, key: string, detail: string) {
-    super(`corrupt ${table} row ${key}: ${detail}`);
-    this.name = 'CorruptRowError';
-  }
-}
 
 export function isoOf(d: Date): string {
   return d.toISOString();
@@ -133,12 +130,6 @@ export function toConsentEntry(row: ConsentEventRow): ConsentHistoryEntry {
   };
 }
 
-const STATUSES: ReadonlySet<string> = new Set(MESSAGE_STATUSES);
-
-export function toStatus(value: string, where: string): MessageStatus {
-  if (!STATUSES.has(value)) throw new CorruptRowError('messages', where, `status "${value}"`);
-  return value as MessageStatus;
-}
 
 /** Checked by hand rather than with zod, as in SQLite: this runs on the webhook hot path. */
 export function toMessage(row: MessageRow): Message {

@@ -4,8 +4,11 @@
  * as a wrong answer later. JSON columns are parsed defensively: a corrupt status_times must not
  * take a contact's whole history down, so it reads as empty and only the bad value is lost.
  */
-import { ConsentSource, ConsentState, MESSAGE_STATUSES, Role, type Message, type MessageStatus } from '../../../shared/api.ts';
+import { ConsentSource, ConsentState, Role, type Message, type MessageStatus } from '../../../shared/api.ts';
 import { withCursor } from '../cursor.ts';
+import { CorruptRowError, toStatus } from '../row-checks.ts';
+
+export { toStatus };
 import type { ConsentHistoryEntry, ContactRecord, TokenRecord } from '../store.ts';
 
 export interface TokenRow {
@@ -76,12 +79,6 @@ export interface StatusEventRow {
   at: string;
 }
 
-class CorruptRowError extends Error {
-  constructor(table: string, key: string, detail: string) {
-    super(`corrupt ${table} row ${key}: ${detail}`);
-    this.name = 'CorruptRowError';
-  }
-}
 
 /** A JSON object of string values, keeping only the entries that are strings; null when absent or unreadable. */
 export function parseStringRecord(text: string | null): Record<string, string> | null {
@@ -139,12 +136,6 @@ export function toConsentEntry(row: ConsentEventRow): ConsentHistoryEntry {
   };
 }
 
-const STATUSES: ReadonlySet<string> = new Set(MESSAGE_STATUSES);
-
-export function toStatus(value: string, where: string): MessageStatus {
-  if (!STATUSES.has(value)) throw new CorruptRowError('messages', where, `status "${value}"`);
-  return value as MessageStatus;
-}
 
 /**
  * Checked by hand rather than with the zod Message schema: this runs for every status callback on

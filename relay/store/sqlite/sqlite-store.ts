@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { ConsentState, type Message, type MessageStatus } from '../../../shared/api.ts';
 import { FREE_FORM, type ContactSummary } from '../../../shared/reports.ts';
 import { decodePageCursor, encodePageCursor, parseCursor } from '../cursor.ts';
+import { iso } from '../row-checks.ts';
 import { buildReport, Durations, type GroupAggregate } from '../report-fold.ts';
 import { foldStatus, noteStatusTime, statusColumns, type StatusFields } from '../status-fold.ts';
 import type { ConsentChange, DeliveryReportQuery, MessagePageQuery, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
@@ -30,12 +31,6 @@ export interface SqliteStoreOptions {
 /** How often findTokenByHash may write last_used_at: once a minute is enough to audit, and keeps auth read-only. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-/** Every stored time is ISO 8601 UTC with milliseconds, so string order is time order (MAX, <=, >). */
-function iso(at: string): string {
-  const d = new Date(at);
-  if (Number.isNaN(d.getTime())) throw new RangeError(`not a timestamp: ${JSON.stringify(at)}`);
-  return d.toISOString();
-}
 
 function isFile(file: string): boolean {
   return file !== ':memory:' && file !== '' && !file.startsWith('file:');
