@@ -93,3 +93,14 @@ describe('rate limit', () => {
     expect(await metric(/^ppw_relay_rate_limited_total/)).toMatch(/ [1-9]\d*$/);
   });
 });
+
+// Last: it closes the database under the running relay.
+describe('/readyz without a database', () => {
+  it('answers 503 when the database is unreachable, while /healthz still answers', async () => {
+    await relay.deps.store.close();
+    const ready = await fetch(relay.url + '/readyz');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ ok: false, database: 'unreachable' });
+    expect((await fetch(relay.url + '/healthz')).status).toBe(200);
+  });
+});
