@@ -3,15 +3,18 @@
  * tokens create|list|revoke, doctor. Output meant for scripts goes to stdout (a new token alone on the last
  * line); everything else to stderr.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../shared/api.ts';
-import { createAccessToken } from './auth/tokens.ts';
+import { createAccessToken, verifyAccessToken } from './auth/tokens.ts';
 import { createPairingCode } from './auth/pairing.ts';
 import { PAIRING_ROLES, PAIRING_TTL_DEFAULT_MINUTES, PAIRING_TTL_MAX_MINUTES, PairingRole } from '../shared/pairing.ts';
 import { ConfigError, loadDotEnv, parseConfig, type Config } from './config.ts';
 import { exitCodeFor, formatReport } from './doctor/format-report.ts';
 import { runDoctor } from './doctor/run-doctor.ts';
 import { openStore, startRelay } from './server.ts';
+import type { Store } from './store/store.ts';
 import { BackupError, backupSqlite, formatBytes } from './backup.ts';
 import { runRetention } from './retention.ts';
 
@@ -84,15 +87,28 @@ async function serveCommand(config: Config, opts: { demo: boolean }, banner?: (u
   return 0;
 }
 
+/**
+ * The simulator demo's token, kept beside the SQLite file so that restarting `npm start` doesn't
+ * strand an extension that already saved it. Simulator mode only: nothing it unlocks leaves the machine.
+ */
+async function demoToken(store: Store, config: Config): Promise<string> {
+  const file = config.database.engine === 'sqlite' && config.database.file !== ':memory:' ? join(dirname(config.database.file), 'demo-token') : null;
+  const saved = file && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (saved && (await verifyAccessToken(store, saved))) return saved;
+  const { token } = await createAccessToken(store, 'demo', 'admin');
+  if (file) writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
 async function startCommand(config: Config): Promise<number> {
   let demo: { relayUrl: string; token: string } | undefined;
   if (config.twilio.mode === 'simulator') {
     const store = await openStore(config);
-    // One demo token per start: earlier demo tokens are revoked so none lingers.
-    for (const t of await store.listTokens()) if (t.name === 'demo' && !t.revokedAt) await store.revokeToken(t.id, new Date().toISOString());
-    const { token } = await createAccessToken(store, 'demo', 'admin');
-    await store.close();
-    demo = { relayUrl: config.publicUrl, token };
+    try {
+      demo = { relayUrl: config.publicUrl, token: await demoToken(store, config) };
+    } finally {
+      await store.close();
+    }
   }
   process.stderr.write('Building the extension for Chrome and Firefox…\n');
   const { buildExtension } = await import('../extension/build.ts');
@@ -106,7 +122,7 @@ Next steps
        Firefox:         about:debugging#/runtime/this-firefox → Load Temporary Add-on → ${process.cwd()}/dist/firefox/manifest.json
   2. Open the demo contact page: ${url}/demo/s/contacts/view/42
      (this build already knows the relay URL and a demo token, so the panel works at once)
-  3. Demo access token (admin, for curl; shown once):
+  3. Demo access token (admin, for curl; kept in data/demo-token for the next start):
 ${demo.token}
 `
       : `
