@@ -312,6 +312,13 @@ describe('renderPanel', () => {
     expect($('[data-testid=wa-message] .body')?.textContent).toBe(body);
   });
 
+  it('says a message\'s text was removed by retention instead of showing an empty bubble', async () => {
+    const { $ } = await mount({
+      contact: makeContact({ messages: [makeMessage({ id: 'old', direction: 'inbound', status: 'received', body: null, sentBy: null, bodyPurgedAt: NOW.toISOString() })] }),
+    });
+    expect($('[data-testid=wa-message] .body')?.textContent).toBe('Text removed by the retention policy.');
+  });
+
   it('ticks the countdown every second without asking the relay again', async () => {
     vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const last = new Date(NOW.getTime() - (86_400_000 - 10 * 60_000)).toISOString(); // 10 minutes left

@@ -104,6 +104,7 @@ export const ES: Dict<StringKey> = {
   badgeFailed: '⚠ falló',
   badgeReplied: '↩ respondió',
   failedUnknown: 'WhatsApp no entregó este mensaje.',
+  bodyPurged: 'Texto eliminado por la política de retención.',
   retry: 'Reintentar',
   retryLabel: 'Enviar este mensaje de nuevo',
   retrying: 'Reintentando…',

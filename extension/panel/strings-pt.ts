@@ -104,6 +104,7 @@ export const PT: Dict<StringKey> = {
   badgeFailed: '⚠ falhou',
   badgeReplied: '↩ respondeu',
   failedUnknown: 'O WhatsApp não entregou esta mensagem.',
+  bodyPurged: 'Texto removido pela política de retenção.',
   retry: 'Tentar de novo',
   retryLabel: 'Enviar esta mensagem de novo',
   retrying: 'Tentando de novo…',

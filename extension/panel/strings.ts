@@ -111,6 +111,7 @@ export const EN = {
   badgeFailed: '⚠ failed',
   badgeReplied: '↩ replied',
   failedUnknown: 'WhatsApp didn’t deliver this message.',
+  bodyPurged: 'Text removed by the retention policy.',
   retry: 'Retry',
   retryLabel: 'Send this message again',
   retrying: 'Retrying…',

@@ -96,7 +96,8 @@ function Bubble({ m, state }: { m: Message; state: PanelState }) {
   return (
     <li class={`msg ${outbound ? 'out' : 'in'} ${tick}`} data-testid="wa-message" data-sid={m.sid ?? ''} data-status={m.status}>
       <div class="body">
-        <Formatted text={messageText(m, state.templates.value)} />
+        {/* Retention blanked the text (and a template's variables); say so rather than show an empty bubble. */}
+        {m.bodyPurgedAt ? <em class="muted">{t('bodyPurged')}</em> : <Formatted text={messageText(m, state.templates.value)} />}
       </div>
       <div class="meta" title={statusTitle(m, now) || undefined}>
         <span class="sr-only">{outbound ? (m.sentBy ? t('outbound', { rep: m.sentBy }) : t('outboundNoRep')) : t('inbound')} </span>
