@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/helpers/seeded-random.ts';
 import {
   computeSignature,
   formFieldsFrom,
@@ -255,17 +256,6 @@ describe('parseForm', () => {
 
 // ---- property-style cross-check against the SDK -------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so a failure can be reproduced from the seed in its message. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAME_CHARS = ['A', 'B', 'Z', 'a', 'b', 'z', '0', '9', '_', '.', '-', '[', ']', 'É', 'é', 'ß', '中', '😀'];
 const VALUE_CHARS = [...NAME_CHARS, ' ', '+', '%', '&', '=', "'", '"', '/', ':', '?', '#', '\n', '\u00a0', '{', '}'];
@@ -314,7 +304,7 @@ function randomFields(r: () => number): FormFields {
 describe('random field sets cross-checked with the SDK (seeded)', () => {
   it('300 cases: same signature, same verdicts, and the form body round-trips through parseForm', () => {
     const SEED = 20240611;
-    const r = rng(SEED);
+    const r = seededRandom(SEED);
     let accepted = 0;
     for (let i = 0; i < 300; i++) {
       const ctx = `seed ${SEED}, case ${i}`;

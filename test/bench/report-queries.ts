@@ -15,6 +15,7 @@ import { runMigrations } from '../../relay/store/sqlite/migrations.ts';
 import { openSqliteStore } from '../../relay/store/sqlite/sqlite-store.ts';
 import { statusColumns } from '../../relay/store/status-fold.ts';
 import type { Store } from '../../relay/store/store.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 export interface Timing {
   label: string;
@@ -38,17 +39,6 @@ const TEMPLATES = Array.from({ length: 10 }, (_, i) => `HX${i.toString(16).repea
 /** Weighted like real traffic: most failures are the closed window and bad numbers. */
 const FAILURE_CODES = [63016, 63016, 63016, 21211, 21211, 63024, 63003, 63049];
 
-/** Deterministic (mulberry32), so every run measures the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * ~90% delivered (two thirds of them read: ~60% of all), ~3% failed across a few codes, the rest still
@@ -65,7 +55,7 @@ export function seedReportData(file: string, count: number, end: number): number
   const insert = db.prepare(`INSERT INTO messages (id, sid, phone, direction, body, content_sid, variables, status, error_code, error_message,
       sent_by, sent_by_token_id, status_times, created_at, updated_at, sent_at, delivered_at, read_at, failed_at, to_delivered_ms, to_read_ms)
     VALUES (?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const rnd = random(20261130);
+  const rnd = seededRandom(20261130);
   const start = end - 90 * DAY_MS;
   const iso = (ms: number) => new Date(ms).toISOString();
   const checks: [string, Record<string, string>, ReturnType<typeof statusColumns>][] = [];
