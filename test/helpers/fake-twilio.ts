@@ -130,7 +130,12 @@ export interface FakeMessage {
   resource: Record<string, unknown>;
 }
 
-export type FailReply = { status: number; code?: number; message?: string } | 'timeout' | 'reset';
+/**
+ * A scripted answer. `lostAfterCreate`: a Messages POST IS carried out (the message exists, as at
+ * Twilio) but its answer is lost — held until the client times out, cut, or replaced by a 5xx. The
+ * case where a blind resend would put a second copy on the contact's phone.
+ */
+export type FailReply = { status: number; code?: number; message?: string } | 'timeout' | 'reset' | { lostAfterCreate: 'timeout' | 'reset' | number };
 
 export interface FakeTwilio {
   /** Origin, e.g. http://127.0.0.1:54321 (no trailing slash). */
@@ -148,6 +153,8 @@ export interface FakeTwilio {
   readonly services: FakeMessagingService[];
   /** The next `n` requests (any route) get `reply` instead of their normal answer; calls queue up. */
   failNext(n: number, reply: FailReply): void;
+  /** Drop the scripted failures still queued (requests and messages stay). */
+  clearFailures(): void;
   /** Forget requests, messages and scripted failures (templates, account, senders and services stay). */
   reset(): void;
   close(): Promise<void>;
@@ -535,6 +542,22 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     if (scripted !== undefined) {
       record.scripted = scripted;
       if (scripted === 'timeout') return; // hold the socket open; the client's timeout fires (close() frees it)
+      if (typeof scripted === 'object' && 'lostAfterCreate' in scripted) {
+        const createMatchLost = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(url.pathname);
+        if (createMatchLost && req.method === 'POST') {
+          // Carry the create out against a sink, then lose the answer the chosen way.
+          const sink = { writeHead: () => sink, setHeader: () => sink, end: () => sink } as unknown as ServerResponse;
+          createMessage(sink, record, decodeURIComponent(createMatchLost[1] ?? ''));
+        }
+        const how = scripted.lostAfterCreate;
+        if (how === 'timeout') return;
+        if (how === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        twilioError(res, how, 20500, 'Internal Server Error');
+        return;
+      }
       if (scripted === 'reset') {
         req.socket.destroy();
         return;
@@ -553,6 +576,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     const fetchMatch = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(url.pathname);
     if (createMatch && req.method === 'POST') return createMessage(res, record, decodeURIComponent(createMatch[1] ?? ''));
     if (fetchMatch && req.method === 'GET') return fetchMessage(res, decodeURIComponent(fetchMatch[1] ?? ''), decodeURIComponent(fetchMatch[2] ?? ''));
+    if (createMatch && req.method === 'GET') return listMessages(res, url, decodeURIComponent(createMatch[1] ?? ''));
     if (req.method === 'GET' && (url.pathname === '/v1/ContentAndApprovals' || url.pathname === '/v1/Content')) {
       return listContent(res, url);
     }
@@ -635,6 +659,29 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
       resource,
     });
     sendJson(res, 201, resource);
+  }
+
+  /** The Messages list, newest first, filtered on To (what the relay's reconciler asks); one page. */
+  function listMessages(res: ServerResponse, url: URL, accountSid: string): void {
+    if (accountSid !== opts.accountSid) {
+      twilioError(res, 404, 20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Messages.json was not found`);
+      return;
+    }
+    const to = url.searchParams.get('To');
+    const pageSize = Math.min(1000, Math.max(1, Number(url.searchParams.get('PageSize') ?? '50') || 50));
+    const found = messages.filter((m) => to === null || m.to === to).reverse().slice(0, pageSize);
+    const uri = `/2010-04-01/Accounts/${accountSid}/Messages.json?PageSize=${pageSize}&Page=0${to === null ? '' : `&To=${encodeURIComponent(to)}`}`;
+    sendJson(res, 200, {
+      messages: found.map((m) => m.resource),
+      end: Math.max(0, found.length - 1),
+      first_page_uri: uri,
+      next_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      previous_page_uri: null,
+      start: 0,
+      uri,
+    });
   }
 
   function fetchMessage(res: ServerResponse, accountSid: string, sid: string): void {
@@ -837,6 +884,9 @@ export async function startFakeTwilio(opts: FakeTwilioOptions): Promise<FakeTwil
     services,
     failNext(n: number, reply: FailReply): void {
       for (let i = 0; i < n; i++) failures.push(reply);
+    },
+    clearFailures(): void {
+      failures.length = 0;
     },
     reset(): void {
       requests.length = 0;

@@ -27,12 +27,26 @@ export interface TestRelay extends RunningRelay {
   api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   /** Current time the relay sees; tests can move it. */
   clock: { now: Date };
+  /** Closes the relay like close() but keeps `dir` (and its database), so a relay can start again on it. */
+  closeKeepingDir(): Promise<void>;
 }
 
-export async function startTestRelay(opts: { fakeTwilioUrl?: string; env?: Record<string, string>; simDelayMs?: number; demo?: boolean; logLines?: string[] } = {}): Promise<TestRelay> {
-  const dir = mkdtempSync(join(tmpdir(), 'ppw-relay-'));
+export interface TestRelayOptions {
+  fakeTwilioUrl?: string;
+  env?: Record<string, string>;
+  simDelayMs?: number;
+  demo?: boolean;
+  logLines?: string[];
+  /** Listen on this port instead of a free one (a restart on the address clients already use). */
+  port?: number;
+  /** Use this directory (and the relay.sqlite in it) instead of a new temp dir: a restart on the same database. */
+  dir?: string;
+}
+
+export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestRelay> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ppw-relay-'));
   const env: Record<string, string> = {
-    PORT: '0',
+    PORT: String(opts.port ?? 0),
     HOST: '127.0.0.1',
     PUBLIC_URL,
     DATABASE_URL: `file:${join(dir, 'relay.sqlite')}`,
@@ -80,5 +94,6 @@ export async function startTestRelay(opts: { fakeTwilioUrl?: string; env?: Recor
       await relay.close();
       rmSync(dir, { recursive: true, force: true });
     },
+    closeKeepingDir: () => relay.close(),
   };
 }
