@@ -9,6 +9,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps.ts';
 import { RelayError } from './errors.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailableError, isDatabaseUnavailable } from './store/database-unavailable.ts';
 import { apiAuth, requireRole, type AppEnv } from './middleware/api-auth.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -38,6 +39,12 @@ export function createApp(deps: Deps, opts: AppOptions = {}): Hono {
 
   app.onError((err, c) => {
     if (err instanceof RelayError) return c.json(err.toJSON(), err.status as 400);
+    if (isDatabaseUnavailable(err)) {
+      // Locked or unreachable for a moment: the request changed nothing and can simply be repeated.
+      deps.log.warn('database_unavailable', { path: c.req.path, error: err instanceof Error ? err.message : String(err) });
+      c.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return c.json(databaseUnavailableError().toJSON(), 503);
+    }
     deps.log.error('unhandled', { path: c.req.path, error: err instanceof Error ? err.message : String(err) });
     return c.json({ error: { code: 'INTERNAL', message: 'The relay failed unexpectedly. Nothing was sent; try again.' } }, 500);
   });

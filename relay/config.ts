@@ -24,6 +24,8 @@ const Env = z.object({
   TWILIO_WHATSAPP_FROM: optional(z.string().regex(/^(whatsapp:)?\+[1-9]\d{7,14}$/, 'must be whatsapp:+E164 or +E164, e.g. whatsapp:+14155238886')),
   TWILIO_MESSAGING_SERVICE_SID: optional(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex characters')),
   TWILIO_API_BASE_URL: optional(z.string().url('must be a URL such as http://127.0.0.1:4010')),
+  /** How long one Twilio REST call may take before its outcome counts as unknown. */
+  TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(15_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   LOG_BODIES: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -47,7 +49,7 @@ export interface Config {
   database: { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
   twilio:
     | { mode: 'simulator'; authToken: string; sender: string; webhookTokens: string[] }
-    | { mode: 'live'; accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiBaseUrl?: string; sender: string; webhookTokens: string[] };
+    | { mode: 'live'; accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; apiBaseUrl?: string; timeoutMs: number; sender: string; webhookTokens: string[] };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   logBodies: boolean;
   maxBodyBytes: number;
@@ -97,6 +99,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       ...(from ? { from } : {}),
       ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}),
       ...(e.TWILIO_API_BASE_URL ? { apiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/+$/, '') } : {}),
+      timeoutMs: e.TWILIO_TIMEOUT_MS,
       sender: from ?? e.TWILIO_MESSAGING_SERVICE_SID!,
     };
   } else {

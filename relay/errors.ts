@@ -7,6 +7,8 @@ import { ERROR_CODES, type ErrorCode } from '../shared/api.ts';
 export interface RelayErrorDetails {
   twilioCode?: number;
   issues?: { path: string; message: string }[];
+  /** 'unknown': Twilio may have created the message although the call failed (see gateway.ts). */
+  sendOutcome?: 'unknown';
 }
 
 export class RelayError extends Error {
@@ -23,6 +25,8 @@ export class RelayError extends Error {
   }
 
   toJSON(): { error: { code: ErrorCode; message: string } & RelayErrorDetails } {
-    return { error: { code: this.code, message: this.message, ...this.details } };
+    // sendOutcome steers the relay's own handling (send-message.ts); it is not part of the answer.
+    const { sendOutcome: _internal, ...shown } = this.details;
+    return { error: { code: this.code, message: this.message, ...shown } };
   }
 }

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createApp, type AppOptions } from './app.ts';
@@ -16,6 +17,7 @@ import type { Deps } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { startRetention } from './retention.ts';
+import { startReconciler } from './services/reconcile-unconfirmed.ts';
 import { createTemplateCache } from './services/template-cache.ts';
 import { openPostgresStore } from './store/postgres/postgres-store.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -64,6 +66,7 @@ export function buildDeps(config: Config, store: Store, opts: { log?: Logger; cl
           ...(t.from ? { from: t.from } : {}),
           ...(t.messagingServiceSid ? { messagingServiceSid: t.messagingServiceSid } : {}),
           ...(t.apiBaseUrl ? { apiBaseUrl: t.apiBaseUrl } : {}),
+          timeoutMs: t.timeoutMs,
         })
       : simulator!;
   const bus = opts.bus ?? createBus();
@@ -95,8 +98,11 @@ export async function startRelay(config: Config, opts: AppOptions & { store?: St
     throw err;
   }
   const shutdown = new AbortController();
+  // Every open live stream listens for shutdown: thousands are normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const deps = buildDeps(config, store, { ...opts, log, shutdown: shutdown.signal, ...(bus ? { bus } : {}) });
   startRetention(deps);
+  startReconciler(deps);
   const app = createApp(deps, opts);
   const api = getRequestListener(app.fetch);
   // Twilio's webhooks skip Hono's fetch-style objects: same handler, fewer allocations per request.

@@ -64,6 +64,8 @@ export const Message = z.object({
   statusTimes: StatusTimes,
   /** Present once retention (BODY_RETENTION_DAYS) removed the body and variables: when. The panel says "removed by retention". */
   bodyPurgedAt: z.string().optional(),
+  /** Only on a 202 answer to a send: why the message is still pending (Twilio has not confirmed it). */
+  notice: z.string().optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -136,6 +138,8 @@ export const ERROR_CODES = {
   TEMPLATE_NOT_APPROVED: 422,
   TWILIO_REJECTED: 502,
   TWILIO_UNAVAILABLE: 503,
+  /** The relay's database is locked or unreachable for a moment; nothing was changed. Retry-After says when to try again. */
+  DATABASE_UNAVAILABLE: 503,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 } as const;

@@ -134,6 +134,8 @@ export function createPanelActions(data: PanelData, deps: PanelDeps): PanelActio
       data.pending.value = data.pending.value.filter((p) => p !== entry);
       if (res.ok) {
         uncertainKeys.delete(fingerprint);
+        // 202: the relay kept it as pending because Twilio's answer was lost; say so, so nobody resends it.
+        if (res.data.notice) pushError({ code: 'UNCONFIRMED', message: res.data.notice });
         const contact = data.contact.value;
         if (contact && contact.phone === res.data.phone) setContact({ ...contact, messages: upsertMessage(contact.messages, res.data) });
       } else {

@@ -176,7 +176,8 @@ describe('renderPanel', () => {
     expect(button.getAttribute('aria-controls')).toBe(list.id);
     expect(list.hidden).toBe(false);
     const items = Array.from(list.querySelectorAll('li'), (li) => li.textContent ?? '');
-    expect(items[0]).toBe('Sent by <b>Ana</b>');
+    // Isolated, so a right-to-left override in a name flips nothing after it.
+    expect(items[0]).toBe('Sent by \u2068<b>Ana</b>\u2069');
     expect(list.querySelector('b')).toBeNull();
     expect(Array.from(list.querySelectorAll('li[data-status]'), (li) => li.getAttribute('data-status'))).toEqual(['queued', 'sent', 'delivered', 'read']);
     expect(items.slice(1).map((x) => x.split(':')[0])).toEqual(['Queued', 'Sent', 'Delivered', 'Read']);
@@ -350,6 +351,26 @@ describe('renderPanel', () => {
     expect(fake.requestsOf('contact.get').length).toBe(afterFirstOpen + 1);
     expect($('[data-testid=wa-stream]')).toBeNull();
     expect(root.querySelector('[data-sid=SMlate]')).not.toBeNull();
+  });
+
+  it('a send Twilio did not confirm (202) stays pending, says so, and offers no Retry', async () => {
+    const fake = createFakeBridge(makeContact({ session: openSession(new Date()) }));
+    fake.handlers['message.send'] = () => ({
+      ok: true,
+      data: { ...makeMessage({ id: 'u1', sid: null, status: 'queued', body: 'Are you there?', createdAt: new Date().toISOString() }), notice: 'Twilio did not confirm this message in time.' },
+    });
+    const { $, fake: bridge } = await mount({ fake });
+    const textarea = $<HTMLTextAreaElement>('[data-testid=wa-composer] textarea')!;
+    type(textarea, 'Are you there?');
+    await flush();
+    textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
+    await flush();
+    expect(bridge.requestsOf('message.send')).toHaveLength(1);
+    expect($('[data-testid=wa-error]')?.dataset.code).toBe('UNCONFIRMED');
+    expect($('[data-testid=wa-error]')?.textContent).toContain('Don’t send it again yet');
+    const bubble = $('[data-testid=wa-message]');
+    expect(bubble?.dataset.status).toBe('queued');
+    expect($('[data-testid=wa-retry]')).toBeNull();
   });
 
   it('explains relay errors and offers the options page when not configured', async () => {

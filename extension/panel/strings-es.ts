@@ -125,6 +125,8 @@ export const ES: Dict<StringKey> = {
   errTEMPLATE_NOT_APPROVED: 'Esta plantilla no está aprobada por WhatsApp. Actualiza la lista y elige una aprobada.',
   errTWILIO_REJECTED: 'Twilio rechazó el mensaje.',
   errTWILIO_UNAVAILABLE: 'No se puede contactar con Twilio en este momento. Inténtalo de nuevo en un minuto.',
+  errDATABASE_UNAVAILABLE: 'La base de datos del relay está ocupada o no responde por un momento. Inténtalo de nuevo en unos segundos.',
+  errUNCONFIRMED: 'Twilio no confirmó este mensaje a tiempo. Puede que llegue: queda pendiente y se actualiza solo. No lo envíes de nuevo todavía.',
   errRATE_LIMITED: 'Demasiados mensajes a la vez. Espera un momento e inténtalo de nuevo.',
   errUNAUTHORIZED: 'El relay no aceptó tu token de acceso. Revísalo en las opciones de la extensión.',
   errFORBIDDEN: 'Tu token de acceso no permite hacer esto.',

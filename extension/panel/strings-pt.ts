@@ -125,6 +125,8 @@ export const PT: Dict<StringKey> = {
   errTEMPLATE_NOT_APPROVED: 'Este modelo não está aprovado pelo WhatsApp. Atualize a lista e escolha um aprovado.',
   errTWILIO_REJECTED: 'O Twilio recusou a mensagem.',
   errTWILIO_UNAVAILABLE: 'Não é possível falar com o Twilio agora. Tente de novo em um minuto.',
+  errDATABASE_UNAVAILABLE: 'O banco de dados do relay está ocupado ou fora do ar por um momento. Tente de novo em alguns segundos.',
+  errUNCONFIRMED: 'O Twilio não confirmou esta mensagem a tempo. Ela ainda pode chegar: fica pendente e se atualiza sozinha. Não envie de novo por enquanto.',
   errRATE_LIMITED: 'Mensagens demais de uma vez. Aguarde um momento e tente de novo.',
   errUNAUTHORIZED: 'O relay não aceitou seu token de acesso. Confira-o nas opções da extensão.',
   errFORBIDDEN: 'Seu token de acesso não permite fazer isso.',

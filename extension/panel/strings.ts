@@ -132,6 +132,8 @@ export const EN = {
   errTEMPLATE_NOT_APPROVED: 'This template isn’t approved by WhatsApp. Refresh the list and pick an approved one.',
   errTWILIO_REJECTED: 'Twilio refused the message.',
   errTWILIO_UNAVAILABLE: 'Twilio can’t be reached right now. Try again in a minute.',
+  errDATABASE_UNAVAILABLE: 'The relay’s database is busy or unreachable for a moment. Try again in a few seconds.',
+  errUNCONFIRMED: 'Twilio didn’t confirm this message in time. It may still arrive: it stays pending and updates by itself. Don’t send it again yet.',
   errRATE_LIMITED: 'Too many messages at once. Wait a moment and try again.',
   errUNAUTHORIZED: 'The relay didn’t accept your access token. Check it in the extension options.',
   errFORBIDDEN: 'Your access token isn’t allowed to do this.',

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import { RelayError } from '../errors.ts';
 import { requireRole, type AppEnv } from '../middleware/api-auth.ts';
 import { getContactState } from '../services/get-contact-state.ts';
-import { parsePhoneParam } from '../services/phone-param.ts';
+import { parsePhonePath } from '../services/phone-param.ts';
 import { recordConsent } from '../services/record-consent.ts';
 import { parseJsonBody } from './parse-body.ts';
 
@@ -33,7 +33,7 @@ export function contactRoutes(deps: Deps): Hono<AppEnv> {
 
   // The consent audit trail, oldest first: who changed it, when, on what evidence.
   app.get('/:phone/consent-history', requireRole('manager'), async (c) => {
-    const phone = parsePhoneParam(decodeURIComponent(c.req.param('phone')));
+    const phone = parsePhonePath(c.req.param('phone'));
     const entries = await deps.store.consentHistory(phone);
     if (wantsCsv(c)) {
       const lines = entries.map((e) => csvLine([phone, e.id, e.at, e.state, e.source, e.by, e.evidence, e.messageSid]));
@@ -47,13 +47,13 @@ export function contactRoutes(deps: Deps): Hono<AppEnv> {
   });
 
   app.get('/:phone', async (c) => {
-    const phone = parsePhoneParam(decodeURIComponent(c.req.param('phone')));
+    const phone = parsePhonePath(c.req.param('phone'));
     const pinpointId = c.req.query('pinpointId');
     return c.json(await getContactState(deps, phone, pinpointId && PINPOINT_ID.test(pinpointId) ? pinpointId : undefined));
   });
 
   app.put('/:phone/consent', async (c) => {
-    const phone = parsePhoneParam(decodeURIComponent(c.req.param('phone')));
+    const phone = parsePhonePath(c.req.param('phone'));
     const input = await parseJsonBody(c, ConsentInput);
     if (input.pinpointId && PINPOINT_ID.test(input.pinpointId)) await deps.store.rememberPinpointId(phone, input.pinpointId, deps.clock().toISOString());
     const actor = c.get('actor');

@@ -8,14 +8,14 @@ import type { ContactDeletion, ContactExport } from '../../shared/data-care.ts';
 import type { Deps } from '../deps.ts';
 import { RelayError } from '../errors.ts';
 import { requireRole, type AppEnv } from '../middleware/api-auth.ts';
-import { parsePhoneParam } from '../services/phone-param.ts';
+import { parsePhoneParam, parsePhonePath } from '../services/phone-param.ts';
 
 export function dataCareRoutes(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   // Everything the relay holds about the phone, as a JSON download.
   app.get('/:phone/export', requireRole('manager'), async (c) => {
-    const phone = parsePhoneParam(decodeURIComponent(c.req.param('phone')));
+    const phone = parsePhonePath(c.req.param('phone'));
     const body: ContactExport = { exportedAt: deps.clock().toISOString(), phone, ...(await deps.store.exportContact(phone)) };
     c.header('content-disposition', `attachment; filename=contact-${phone.slice(1)}.json`);
     c.header('cache-control', 'no-store');
@@ -24,7 +24,7 @@ export function dataCareRoutes(deps: Deps): Hono<AppEnv> {
 
   // Irreversible, so the phone must be repeated as ?confirm=: a stray or mistyped call deletes nothing.
   app.delete('/:phone', requireRole('admin'), async (c) => {
-    const phone = parsePhoneParam(decodeURIComponent(c.req.param('phone')));
+    const phone = parsePhonePath(c.req.param('phone'));
     const raw = c.req.query('confirm');
     let confirmed: string | null = null;
     try {

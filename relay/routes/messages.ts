@@ -76,7 +76,12 @@ export function messageRoutes(deps: Deps): Hono<AppEnv> {
     const input = 'contentSid' in raw ? parseWith(SendTemplateInput, raw) : parseWith(SendTextInput, raw);
     const key = c.req.header('idempotency-key') ?? null;
     if (key !== null && !KEY.test(key)) throw new RelayError('VALIDATION_FAILED', 'Idempotency-Key must be 1–128 letters, digits, ":", ".", "_" or "-".');
-    const { message, created } = await sendMessage(deps, c.get('actor'), input, key);
+    const { message, created, unconfirmed } = await sendMessage(deps, c.get('actor'), input, key);
+    // 202: taken, but Twilio has not confirmed it yet (see UNCONFIRMED_NOTICE); the body is still the message.
+    if (unconfirmed) {
+      c.header('x-relay-notice', 'unconfirmed');
+      return c.json({ ...message, notice: unconfirmed }, 202);
+    }
     return c.json(message, created ? 201 : 200);
   });
 

@@ -16,10 +16,35 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(withoutNul(raw));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
     throw new RelayError('VALIDATION_FAILED', `${issues[0]!.path}: ${issues[0]!.message}`, { issues });
   }
   return parsed.data;
+}
+
+/**
+ * U+0000 replaced by U+FFFD in every string and key, in place (the value is freshly parsed input).
+ * PostgreSQL text and jsonb can't hold NUL (the write fails: a 500 on hostile input), so both
+ * engines store the same replacement instead. A loop, not recursion: a body nested 30,000 deep
+ * must not overflow the stack. Renamed keys are defined, not assigned, so `__proto__` stays a key.
+ */
+export function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\0') ? value.replaceAll('\0', '\ufffd') : value;
+  if (value === null || typeof value !== 'object') return value;
+  const pending: Record<string, unknown>[] = [value as Record<string, unknown>];
+  while (pending.length) {
+    const o = pending.pop()!;
+    for (const key of Object.keys(o)) {
+      const v = o[key];
+      if (v !== null && typeof v === 'object') pending.push(v as Record<string, unknown>);
+      const cleanKey = key.includes('\0') ? key.replaceAll('\0', '\ufffd') : key;
+      const cleanValue = typeof v === 'string' && v.includes('\0') ? v.replaceAll('\0', '\ufffd') : v;
+      if (cleanKey === key && cleanValue === v) continue;
+      if (cleanKey !== key) delete o[key];
+      Object.defineProperty(o, cleanKey, { value: cleanValue, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return value;
 }

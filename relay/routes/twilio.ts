@@ -15,7 +15,9 @@ export function twilioRoutes(deps: Deps): Hono {
       throw new RelayError('PAYLOAD_TOO_LARGE', `Webhook bodies are limited to ${deps.config.maxBodyBytes} bytes.`);
     }
     const res = await handle({ path: url.pathname, search: url.search, contentType: c.req.header('content-type'), signature: c.req.header('x-twilio-signature'), body: await c.req.text() });
-    return new Response(res.body, { status: res.status, headers: res.contentType ? { 'content-type': res.contentType } : {} });
+    const headers: Record<string, string> = res.contentType ? { 'content-type': res.contentType } : {};
+    if (res.retryAfter !== undefined) headers['retry-after'] = String(res.retryAfter);
+    return new Response(res.body, { status: res.status, headers });
   });
   return app;
 }

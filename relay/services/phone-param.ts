@@ -11,3 +11,18 @@ export function parsePhoneParam(raw: string): string {
   }
   return phone;
 }
+
+/**
+ * A `{phone}` path segment. Hono has decoded it once; decoding again also accepts a double-encoded
+ * `%252B`. A malformed escape (`%`, `%zz`, broken UTF-8) is kept as it is and refused as not E.164
+ * (422), instead of decodeURIComponent's URIError becoming a 500.
+ */
+export function parsePhonePath(param: string): string {
+  let value = param;
+  try {
+    value = decodeURIComponent(param);
+  } catch {
+    // not a valid escape: parsePhoneParam refuses the text as it came
+  }
+  return parsePhoneParam(value);
+}

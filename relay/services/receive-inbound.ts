@@ -26,24 +26,35 @@ export async function receiveInbound(deps: Deps, form: InboundForm, raw: Record<
     at: deps.clock().toISOString(),
     meta,
   });
-  if (duplicate) return { duplicate: true };
+  if (duplicate) {
+    // Twilio retries when it got no answer, and the relay can fail (crash, database gone) after storing
+    // the message but before recording its keyword. So a retry applies the keyword if no consent change
+    // came from this message yet, dated when the message arrived: a later decision (a rep's opt-in) stays.
+    const keyword = matchConsentKeyword(form.Body);
+    if (keyword && !(await deps.store.consentHistory(phone)).some((e) => e.messageSid === form.MessageSid)) {
+      await applyKeyword(deps, phone, keyword, form.MessageSid, message.createdAt);
+    }
+    return { duplicate: true };
+  }
   deps.bus.publish({ type: 'message.inbound', phone, message });
   deps.log.info('webhook.inbound', { sid: form.MessageSid, phone, body: deps.log.body(form.Body) });
 
   const keyword = matchConsentKeyword(form.Body);
-  if (keyword) {
-    const contact = await deps.store.getContact(phone);
-    const state = keyword.kind === 'opt_out' ? 'opted_out' : 'opted_in';
-    if (contact?.consentState !== state) {
-      await recordConsent(deps, {
-        phone,
-        state,
-        source: 'keyword',
-        by: 'contact',
-        evidence: `The contact sent "${keyword.keyword}" (${keyword.language}) on WhatsApp`,
-        messageSid: form.MessageSid,
-      });
-    }
-  }
+  if (keyword) await applyKeyword(deps, phone, keyword, form.MessageSid);
   return { duplicate: false };
+}
+
+async function applyKeyword(deps: Deps, phone: string, keyword: NonNullable<ReturnType<typeof matchConsentKeyword>>, messageSid: string, at?: string): Promise<void> {
+  const contact = await deps.store.getContact(phone);
+  const state = keyword.kind === 'opt_out' ? 'opted_out' : 'opted_in';
+  if (contact?.consentState === state) return;
+  await recordConsent(deps, {
+    phone,
+    state,
+    source: 'keyword',
+    by: 'contact',
+    evidence: `The contact sent "${keyword.keyword}" (${keyword.language}) on WhatsApp`,
+    messageSid,
+    ...(at ? { at } : {}),
+  });
 }

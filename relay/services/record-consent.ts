@@ -10,6 +10,8 @@ export interface ConsentRequest {
   by: string;
   evidence: string;
   messageSid?: string | null;
+  /** When the change happened, if not now (a keyword applied late is dated by its message). */
+  at?: string;
 }
 
 export async function recordConsent(deps: Deps, req: ConsentRequest): Promise<Consent> {
@@ -19,7 +21,7 @@ export async function recordConsent(deps: Deps, req: ConsentRequest): Promise<Co
     source: req.source,
     by: req.by,
     evidence: req.evidence,
-    at: deps.clock().toISOString(),
+    at: req.at ?? deps.clock().toISOString(),
     messageSid: req.messageSid ?? null,
   });
   const consent = consentOf(contact);

@@ -52,12 +52,17 @@ export function encodePageCursor(createdAt: string, seq: number | bigint | strin
   return `${Date.parse(createdAt).toString(36)}.${BigInt(seq).toString(36)}`;
 }
 
+/** 9999-12-31T23:59:59.999Z, the last instant with a four-digit year. */
+const MAX_CURSOR_MS = 253_402_300_799_999;
+
 /** null for anything that is not a cursor this relay made. */
 export function decodePageCursor(cursor: string): PageCursor | null {
   const m = /^([0-9a-z]{1,10})\.([0-9a-z]{1,10})$/.exec(cursor);
   if (!m) return null;
   const ms = parseInt(m[1]!, 36);
   const seq = parseInt(m[2]!, 36);
-  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq) || ms > 8.64e15) return null;
+  // Past year 9999 the ISO form grows a sign (+010000-…), which PostgreSQL can't read (a 500); no
+  // cursor this relay made is that far out.
+  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq) || ms > MAX_CURSOR_MS) return null;
   return { createdAt: new Date(ms).toISOString(), seq };
 }

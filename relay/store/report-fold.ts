@@ -136,10 +136,12 @@ export class Durations {
 
   /**
    * Appends a comma-separated list of integers (SQL group_concat) without building a string per
-   * value: a 90-day report reads about a million and a half of them.
+   * value: a 90-day report reads about a million and a half of them. Returns how many entries the
+   * list had, empty ones (a message without a duration) included: null is no list, '' one empty entry.
    */
-  appendList(text: string | null): void {
-    if (text === null || text === '') return;
+  appendList(text: string | null): number {
+    if (text === null) return 0;
+    let entries = 1;
     let value = 0;
     let negative = false;
     let digits = 0;
@@ -150,6 +152,7 @@ export class Durations {
         digits++;
       } else if (c === 44) {
         // ','
+        entries++;
         if (digits > 0) this.push(negative ? -value : value);
         value = 0;
         negative = false;
@@ -161,6 +164,7 @@ export class Durations {
       }
     }
     if (digits > 0) this.push(negative ? -value : value);
+    return entries;
   }
 
   /** The values, without a copy. */

@@ -284,6 +284,13 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.listMessages(P1, 10)).toHaveLength(4);
       });
 
+      it('finds a message by its token and idempotency key (a keyed retry is answered before the rules)', async () => {
+        const { message } = await store.createOutbound(outbound({ idempotencyKey: 'k1' }));
+        expect(await store.getMessageByKey('tok_a', 'k1')).toEqual(message);
+        expect(await store.getMessageByKey('tok_b', 'k1')).toBeNull();
+        expect(await store.getMessageByKey('tok_a', 'k2')).toBeNull();
+      });
+
       it('attaches the sid and Twilio’s initial status', async () => {
         const { message } = await store.createOutbound(outbound());
         const m = await store.attachSid(message.id, 'SM1', 'accepted', t(1));
@@ -297,6 +304,24 @@ export function describeStoreContract(name: string, makeStore: MakeStore): void 
         const m = await store.markSendFailed(message.id, 63016, 'Outside the 24-hour window', t(2));
         expect(m).toMatchObject({ status: 'failed', errorCode: 63016, errorMessage: 'Outside the 24-hour window', sid: null });
         expect(m.statusTimes.failed).toBe(t(2));
+      });
+
+      it('lists unconfirmed sends (outbound, queued, no sid) created before a time, oldest first, and finds messages by sid', async () => {
+        const old1 = (await store.createOutbound(outbound({ createdAt: t(1) }))).message;
+        const old2 = (await store.createOutbound(outbound({ createdAt: t(2), phone: P2 }))).message;
+        const attached = (await store.createOutbound(outbound({ createdAt: t(3) }))).message;
+        await store.attachSid(attached.id, 'SM_attached', 'queued', t(4));
+        const refused = (await store.createOutbound(outbound({ createdAt: t(5) }))).message;
+        await store.markSendFailed(refused.id, 21211, 'The phone number is not valid.', t(6));
+        await store.receiveInbound(inbound({ sid: 'SM_in_unconfirmed', at: t(7) }));
+        const inFlight = (await store.createOutbound(outbound({ createdAt: t(100) }))).message;
+        expect((await store.listUnconfirmed(t(50), 10)).map((m) => m.id)).toEqual([old1.id, old2.id]);
+        expect((await store.listUnconfirmed(t(50), 1)).map((m) => m.id)).toEqual([old1.id]);
+        expect((await store.listUnconfirmed(t(200), 10)).map((m) => m.id)).toEqual([old1.id, old2.id, inFlight.id]);
+        expect(await store.listUnconfirmed(t(50), 0)).toEqual([]);
+        expect((await store.getMessageBySid('SM_attached'))?.id).toBe(attached.id);
+        expect((await store.getMessageBySid('SM_in_unconfirmed'))?.direction).toBe('inbound');
+        expect(await store.getMessageBySid('SM_nobody')).toBeNull();
       });
 
       it('lists the last `limit` messages of a phone, oldest first', async () => {

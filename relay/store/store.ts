@@ -193,6 +193,15 @@ export interface Store {
   /** Oldest first, the last `limit` messages. */
   listMessages(phone: string, limit: number): Promise<Message[]>;
   getMessage(id: string): Promise<Message | null>;
+  getMessageBySid(sid: string): Promise<Message | null>;
+  /** The message this token created with this Idempotency-Key, if any. */
+  getMessageByKey(tokenId: string, idempotencyKey: string): Promise<Message | null>;
+  /**
+   * Outbound messages created before `createdBefore` that Twilio never confirmed: still our own
+   * 'queued' placeholder with no sid (the create call timed out, was cut, or the relay died during
+   * it). Oldest first. The reconciler asks Twilio what became of them.
+   */
+  listUnconfirmed(createdBefore: string, limit: number): Promise<Message[]>;
   /**
    * Inserts an outbound message in status 'queued' with no sid yet, before Twilio is called.
    * With an idempotency key already used by this token, returns the existing message instead.

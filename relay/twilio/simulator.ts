@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { RelayError } from '../errors.ts';
-import type { SendRequest, SendResult, TwilioGateway } from './gateway.ts';
+import type { SendRequest, SendResult, SentRecord, TwilioGateway } from './gateway.ts';
 import { computeSignature } from './signature.ts';
 import { SIMULATED_TEMPLATES } from './simulated-templates.ts';
 
@@ -29,13 +29,16 @@ export function createSimulator(opts: { authToken: string; publicUrl: string; se
   /** Scheduled webhooks, with the function that settles their `pending` entry if cancelled. */
   const timers = new Map<NodeJS.Timeout, () => void>();
   let closed = false;
+  /** What a real account's Messages list would show (the last 1,000), for findRecent. */
+  const sent: (SentRecord & { to: string })[] = [];
 
   const newSid = (prefix: string) => prefix + randomBytes(16).toString('hex');
 
   const post = async (path: string, params: Record<string, string>, signedUrl: string) => {
     const fields = new Map(Object.entries(params).map(([k, v]) => [k, [v]]));
     const signature = computeSignature(opts.authToken, signedUrl, fields);
-    const res = await fetch(localUrl + path, {
+    // The signed URL's query (the status callback's message id) must reach the relay unchanged.
+    const res = await fetch(localUrl + path + new URL(signedUrl).search, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1 (simulated)' },
       body: new URLSearchParams(params).toString(),
@@ -89,7 +92,12 @@ export function createSimulator(opts: { authToken: string; publicUrl: string; se
       for (const [factor, fields] of steps) {
         later(opts.delayMs * factor, () => post('/twilio/status', { ...base, ...fields }, req.statusCallback));
       }
+      sent.push({ sid, to: req.to, status: 'queued', body: req.body ?? null, createdAt: new Date().toISOString() });
+      if (sent.length > 1000) sent.shift();
       return { sid, status: 'queued' };
+    },
+    async findRecent(to, since) {
+      return sent.filter((m) => m.to === to && m.createdAt >= since.toISOString()).reverse();
     },
     async listApprovedTemplates() {
       return SIMULATED_TEMPLATES;

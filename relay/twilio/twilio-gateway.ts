@@ -16,7 +16,7 @@ import { MESSAGE_STATUSES } from '../../shared/api.ts';
 import { extractVariables } from '../../shared/templates.ts';
 import { TWILIO_ERRORS, explainTwilioError } from '../../shared/twilio-errors.ts';
 import { RelayError } from '../errors.ts';
-import type { SendRequest, SendResult, TwilioGateway } from './gateway.ts';
+import type { SendRequest, SendResult, SentRecord, TwilioGateway } from './gateway.ts';
 
 export interface TwilioGatewayOptions {
   accountSid: string;
@@ -121,7 +121,8 @@ export function toRelayError(err: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): unkn
       return new RelayError('RATE_LIMITED', explained || 'Twilio is busy. Try again in a moment.', details);
     }
     if (status >= 500) {
-      return new RelayError('TWILIO_UNAVAILABLE', `Twilio is not available right now (HTTP ${status}). Try again in a moment.`, details);
+      // A 5xx may come after Twilio created the message: the outcome is unknown, not a refusal.
+      return new RelayError('TWILIO_UNAVAILABLE', `Twilio is not available right now (HTTP ${status}). Try again in a moment.`, { ...details, sendOutcome: 'unknown' });
     }
     const fallback = rawMessage
       ? (twilioCode === undefined ? rawMessage : `${rawMessage} (Twilio error ${twilioCode})`)
@@ -133,9 +134,13 @@ export function toRelayError(err: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): unkn
   if (e.isAxiosError === true || (typeof e.code === 'string' && /^(E[A-Z_]+|ERR_[A-Z_]+)$/.test(e.code))) {
     const code = typeof e.code === 'string' ? e.code : '';
     const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(rawMessage);
+    // Only a connection that was never made proves Twilio never saw the request. A timeout or a
+    // connection cut after the request went out leaves the outcome unknown.
+    const neverConnected = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH';
     return new RelayError(
       'TWILIO_UNAVAILABLE',
       timedOut ? `Twilio did not answer within ${timeoutMs} ms. Try again in a moment.` : `Could not reach Twilio (${code || rawMessage || 'network error'}). Try again in a moment.`,
+      neverConnected ? {} : { sendOutcome: 'unknown' },
     );
   }
   return err;
@@ -251,6 +256,19 @@ export function createTwilioGateway(opts: TwilioGatewayOptions): TwilioGateway {
       } catch (err) {
         throw mapError(err);
       }
+    },
+
+    async findRecent(to: string, since: Date): Promise<SentRecord[]> {
+      let items: Awaited<ReturnType<typeof client.messages.list>>;
+      try {
+        // Newest first; 50 covers the minutes around one send to one contact many times over.
+        items = await client.messages.list({ to: toWhatsAppAddress(to), pageSize: 50, limit: 50 });
+      } catch (err) {
+        throw mapError(err);
+      }
+      return items
+        .filter((m) => m.dateCreated instanceof Date && m.dateCreated.getTime() >= since.getTime())
+        .map((m) => ({ sid: m.sid, status: isStatus(m.status) ? m.status : 'queued', body: m.body ?? null, createdAt: m.dateCreated.toISOString() }));
     },
 
     async listApprovedTemplates(): Promise<Template[]> {

@@ -40,10 +40,13 @@ export function isKnownStatus(s: string): s is (typeof MESSAGE_STATUSES)[number]
   return (MESSAGE_STATUSES as readonly string[]).includes(s);
 }
 
-/** First value of every field, as the object zod parses. */
+/**
+ * First value of every field, as the object zod parses. NUL becomes U+FFFD (as in parseWith): the
+ * message is still kept, and PostgreSQL, which can't store NUL, doesn't fail it with a 500.
+ */
 export function formObject(fields: FormFields): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of fields) if (v[0] !== undefined) out[k] = v[0];
+  for (const [k, v] of fields) if (v[0] !== undefined) out[k] = v[0].includes('\0') ? v[0].replaceAll('\0', '\ufffd') : v[0];
   return out;
 }
 

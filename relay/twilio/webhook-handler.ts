@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import { RelayError } from '../errors.ts';
 import { parseWith } from '../routes/parse-body.ts';
 import { applyStatusCallback } from '../services/apply-status.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailableError, isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { receiveInbound } from '../services/receive-inbound.ts';
 import { parseForm, validateTwilioSignature } from './signature.ts';
 import { FallbackForm, formObject, InboundForm, StatusForm } from './webhook-forms.ts';
@@ -29,6 +30,8 @@ export interface WebhookResponse {
   status: number;
   body: string | null;
   contentType: string | null;
+  /** Seconds, on a 503 when the database is unavailable for a moment. */
+  retryAfter?: number;
 }
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
@@ -46,10 +49,13 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
 
   const count = (path: string, outcome: string) => deps.metrics.webhooks.inc({ path, outcome });
   const failed = (req: WebhookRequest, err: unknown): WebhookResponse => {
-    const e = err instanceof RelayError ? err : new RelayError('INTERNAL', 'The webhook could not be stored; Twilio will retry.');
+    // A locked or unreachable database is a 503 with Retry-After: nothing was stored, Twilio retries.
+    const unavailable = !(err instanceof RelayError) && isDatabaseUnavailable(err);
+    const e = err instanceof RelayError ? err : unavailable ? databaseUnavailableError() : new RelayError('INTERNAL', 'The webhook could not be stored; Twilio will retry.');
     count(req.path, e.status === 403 ? 'rejected' : e.status >= 500 ? 'error' : 'invalid');
-    if (!(err instanceof RelayError)) deps.log.error('webhook.failed', { path: req.path, error: err instanceof Error ? err.message : String(err) });
-    return { status: e.status, body: JSON.stringify(e.toJSON()), contentType: 'application/json; charset=utf-8' };
+    if (unavailable) deps.log.warn('webhook.database_unavailable', { path: req.path, error: err instanceof Error ? err.message : String(err) });
+    else if (!(err instanceof RelayError)) deps.log.error('webhook.failed', { path: req.path, error: err instanceof Error ? err.message : String(err) });
+    return { status: e.status, body: JSON.stringify(e.toJSON()), contentType: 'application/json; charset=utf-8', ...(unavailable ? { retryAfter: DATABASE_RETRY_AFTER_SECONDS } : {}) };
   };
 
   /** Checks, then starts the write; the answer is settled by the caller once the write is committed. */
@@ -74,7 +80,7 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
         });
       case '/twilio/status':
         // The hot path: one promise, settled when the group commit holding this write is durable.
-        return applyStatusCallback(deps, parseWith(StatusForm, raw)).then((outcome) => {
+        return applyStatusCallback(deps, parseWith(StatusForm, raw), req.search).then((outcome) => {
           count(req.path, outcome);
           return NO_CONTENT;
         });
@@ -85,9 +91,10 @@ export function createWebhookHandler(deps: Deps): (req: WebhookRequest) => Promi
 
   // Twilio calls the fallback URL when the primary failed: record why, and still keep the message.
   async function fallback(form: FallbackForm, raw: Record<string, string>): Promise<WebhookResponse> {
+    // The message first: it is what refuses a bad From (422), and a refused webhook must store nothing.
+    await receiveInbound(deps, form, raw);
     await deps.store.recordFallback({ messageSid: form.MessageSid, errorCode: form.ErrorCode ?? null, errorUrl: form.ErrorUrl ?? null, at: deps.clock().toISOString() });
     deps.log.warn('webhook.fallback', { sid: form.MessageSid, errorCode: form.ErrorCode, errorUrl: form.ErrorUrl });
-    await receiveInbound(deps, form, raw);
     count('/twilio/fallback', 'stored');
     return TWIML;
   }

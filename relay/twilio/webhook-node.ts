@@ -8,6 +8,7 @@ import { isWebhookPath } from './webhook-handler.ts';
 
 export function createNodeWebhookListener(handle: (req: WebhookRequest) => Promise<WebhookResponse>, maxBytes: number) {
   const send = (res: ServerResponse, r: WebhookResponse) => {
+    if (r.retryAfter !== undefined) res.setHeader('retry-after', String(r.retryAfter));
     if (r.contentType) res.writeHead(r.status, { 'content-type': r.contentType, 'content-length': Buffer.byteLength(r.body ?? '') });
     else res.writeHead(r.status);
     res.end(r.body ?? undefined);

@@ -32,7 +32,8 @@ export function ConsentBadge({ state, contact }: { state: PanelState; contact: P
   const details = consent && consent.state !== 'unknown'
     ? t('consentDetails', {
         source: consent.source ? t(SOURCE_KEY[consent.source]) : '—',
-        by: consent.by ?? '—',
+        // First-strong isolates (as <bdi>): a right-to-left override in a rep's name must not flip the time after it.
+        by: consent.by ? `\u2068${consent.by}\u2069` : '—',
         at: formatTime(consent.at, state.clock.peek()),
       })
     : null;

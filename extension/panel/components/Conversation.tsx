@@ -68,7 +68,7 @@ function Details({ m }: { m: Message }) {
       <ul id={id} class="steps small" hidden={!open} aria-label={t('detailsLabel')} data-testid="wa-details-list">
         {open ? (
           <>
-            <li>{m.sentBy ? t('outbound', { rep: m.sentBy }) : t('outboundNoRep')}</li>
+            <li>{m.sentBy ? t('outbound', { rep: `\u2068${m.sentBy}\u2069` }) : t('outboundNoRep')}</li>
             {statusSteps(m).map((s) => (
               <li key={s.status} data-status={s.status}>
                 {t('statusAt', { status: s.label, time: formatTimeLong(s.at) })}
@@ -101,7 +101,7 @@ function Bubble({ m, state }: { m: Message; state: PanelState }) {
       </div>
       <div class="meta" title={statusTitle(m, now) || undefined}>
         <span class="sr-only">{outbound ? (m.sentBy ? t('outbound', { rep: m.sentBy }) : t('outboundNoRep')) : t('inbound')} </span>
-        {outbound && m.sentBy ? <span class="rep" aria-hidden="true">{m.sentBy} · </span> : null}
+        {outbound && m.sentBy ? <span class="rep" aria-hidden="true"><bdi>{m.sentBy}</bdi> · </span> : null}
         <time dateTime={m.createdAt}>{formatTime(m.createdAt, now)}</time>
         {outbound ? (
           <span class={`tick tick-${tick}`} role="img" aria-label={t(info.key)} data-tick={tick}>

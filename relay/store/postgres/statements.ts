@@ -105,6 +105,10 @@ export const SQL = {
   messageById: q('message_by_id', `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`),
   messageByIdForUpdate: q('message_by_id_for_update', `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE`),
   messageBySid: q('message_by_sid', `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sid = $1`),
+  messagesUnconfirmed: q(
+    'messages_unconfirmed',
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sid IS NULL AND direction = 'outbound' AND status = 'queued' AND created_at < $1 ORDER BY created_at, seq LIMIT $2`,
+  ),
   messageBySidForUpdate: q('message_by_sid_for_update', `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sid = $1 FOR UPDATE`),
   messageByKey: q('message_by_key', `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sent_by_token_id = $1 AND idempotency_key = $2`),
   messagesLast: q(

@@ -7,6 +7,7 @@
  * always a durable one.
  */
 import type Database from 'better-sqlite3';
+import type { LockWait } from './lock-wait.ts';
 
 interface Op {
   run: () => unknown;
@@ -27,7 +28,7 @@ export interface GroupCommit {
  * bigger batches are cheaper per write (measured in-process: 41–43 µs per webhook at 16, 36–38 µs
  * at 64, no better at 256). 64 still bounds how long the write lock is held (~1 ms).
  */
-export function createGroupCommit(db: Database.Database, maxBatch = 64): GroupCommit {
+export function createGroupCommit(db: Database.Database, maxBatch = 64, lockWait: LockWait = (write) => write()): GroupCommit {
   let queue: Op[] = [];
   let scheduled = false;
 
@@ -49,7 +50,7 @@ export function createGroupCommit(db: Database.Database, maxBatch = 64): GroupCo
     if (queue.length) setImmediate(flush);
     else scheduled = false;
     try {
-      commitBatch.immediate(batch);
+      lockWait(() => commitBatch.immediate(batch));
     } catch (err) {
       // The commit itself failed (disk full, database locked past busy_timeout): nothing in the
       // batch is durable, so every caller hears it and Twilio will retry.

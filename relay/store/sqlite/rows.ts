@@ -69,6 +69,9 @@ export interface MessageRow {
   body_purged_at: string | null;
 }
 
+/** A message row as the status callback hot path reads it (statements.ts messageStatusBySid). */
+export type StatusRow = Pick<MessageRow, 'seq' | 'id' | 'sid' | 'phone' | 'status' | 'error_code' | 'error_message' | 'status_times' | 'created_at' | 'updated_at'>;
+
 export interface StatusEventRow {
   id: number;
   sid: string;
