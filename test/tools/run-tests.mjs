@@ -27,7 +27,10 @@ let failed = 0;
 try {
   const report = JSON.parse(readFileSync('.vitest.json', 'utf8'));
   passed = report.numPassedTests;
-  failed = report.numFailedTests + (report.numFailedTestSuites ?? 0);
+  // A file that failed without a failing test (it didn't load, or a hook threw) counts once; a file with
+  // failing tests is already counted by them.
+  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  failed = report.numFailedTests + brokenFiles;
 } catch {
   failed++;
 }
