@@ -7,6 +7,7 @@
  * a message is purged once (the store skips purged rows), so that only splits the work.
  */
 import type { Deps } from './deps.ts';
+import { startPeriodic } from './periodic.ts';
 
 export const RETENTION_INTERVAL_MS = 6 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,30 +35,8 @@ export async function runRetention(deps: Pick<Deps, 'store' | 'clock'>, days: nu
 export function startRetention(deps: RetentionDeps): () => void {
   const days = deps.config.bodyRetentionDays;
   if (days === null) return () => {};
-  let stopped = false;
-  let running = false;
-  const run = async () => {
-    if (stopped || running) return;
-    running = true;
-    try {
-      const result = await runRetention(deps, days);
-      if (!stopped) deps.log.info('retention.purged', { days, before: result.before, messages: result.purged });
-    } catch (err) {
-      // After a stop the store may be closing under the run: that is not worth a line.
-      if (!stopped) deps.log.error('retention.failed', { days, error: err instanceof Error ? err.message : String(err) });
-    } finally {
-      running = false;
-    }
-  };
-  const first = setImmediate(() => void run());
-  const timer = setInterval(() => void run(), RETENTION_INTERVAL_MS);
-  timer.unref();
-  const stop = () => {
-    stopped = true;
-    clearImmediate(first);
-    clearInterval(timer);
-  };
-  if (deps.shutdown?.aborted) stop();
-  deps.shutdown?.addEventListener('abort', stop, { once: true });
-  return stop;
+  return startPeriodic(deps, 'retention', RETENTION_INTERVAL_MS, async (stopped) => {
+    const result = await runRetention(deps, days);
+    if (!stopped()) deps.log.info('retention.purged', { days, before: result.before, messages: result.purged });
+  });
 }

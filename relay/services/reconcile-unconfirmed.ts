@@ -14,6 +14,7 @@ import { renderTemplate } from '../../shared/templates.ts';
 import { toWhatsAppAddress } from '../../shared/phone.ts';
 import type { Message } from '../../shared/api.ts';
 import type { Deps } from '../deps.ts';
+import { startPeriodic } from '../periodic.ts';
 import type { SentRecord } from '../twilio/gateway.ts';
 
 /** Longer than the Twilio call's own timeout (15 s) plus the first callback's usual delay. */
@@ -93,30 +94,8 @@ export const RECONCILE_INTERVAL_MS = 30_000;
 
 /** Runs the reconciler at start (a crash may have left sends unsettled) and every 30 s until shutdown. */
 export function startReconciler(deps: Deps): () => void {
-  let stopped = false;
-  let running = false;
-  const run = async () => {
-    if (stopped || running) return;
-    running = true;
-    try {
-      const r = await reconcileUnconfirmed(deps);
-      if (!stopped && (r.linked || r.failed || r.deferred)) deps.log.info('reconcile.done', { ...r });
-    } catch (err) {
-      // After a stop the store may be closing under the run: that is not worth a line.
-      if (!stopped) deps.log.error('reconcile.failed', { error: err instanceof Error ? err.message : String(err) });
-    } finally {
-      running = false;
-    }
-  };
-  const first = setImmediate(() => void run());
-  const timer = setInterval(() => void run(), RECONCILE_INTERVAL_MS);
-  timer.unref();
-  const stop = () => {
-    stopped = true;
-    clearImmediate(first);
-    clearInterval(timer);
-  };
-  if (deps.shutdown.aborted) stop();
-  deps.shutdown.addEventListener('abort', stop, { once: true });
-  return stop;
+  return startPeriodic(deps, 'reconcile', RECONCILE_INTERVAL_MS, async (stopped) => {
+    const r = await reconcileUnconfirmed(deps);
+    if (!stopped() && (r.linked || r.failed || r.deferred)) deps.log.info('reconcile.done', { ...r });
+  });
 }

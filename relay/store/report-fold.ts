@@ -20,6 +20,39 @@ export interface GroupAggregate {
   failures: Map<number | null, number>;
 }
 
+/** One report cell as both engines' queries return it: counts as comma-separated lists (engine docs). */
+export interface CellLists {
+  sent: number;
+  /** One entry per delivered (delivered or read) message: its milliseconds to delivered, '' when unknown. */
+  to_delivered: string | null;
+  /** One entry per read message: its milliseconds to read. */
+  to_read: string | null;
+  /** One entry per failed message: its error code, '' for none. */
+  failure_codes: string | null;
+}
+
+/** A group being summed up, cell by cell. */
+export type RunningGroup = Omit<GroupAggregate, 'toDeliveredMs' | 'toReadMs'> & { d: Durations; r: Durations };
+
+/** Adds one cell's numbers to its group; each list's entries are also its count. */
+export function accumulateCell(groups: Map<string, RunningGroup>, key: string, cell: CellLists): void {
+  let g = groups.get(key);
+  if (g === undefined) {
+    g = { key, sent: 0, delivered: 0, read: 0, failed: 0, failures: new Map(), d: new Durations(4096), r: new Durations(4096) };
+    groups.set(key, g);
+  }
+  g.sent += cell.sent;
+  g.delivered += g.d.appendList(cell.to_delivered);
+  g.read += g.r.appendList(cell.to_read);
+  if (cell.failure_codes !== null) {
+    for (const c of cell.failure_codes.split(',')) {
+      const code = c === '' ? null : Number(c);
+      g.failures.set(code, (g.failures.get(code) ?? 0) + 1);
+      g.failed++;
+    }
+  }
+}
+
 /** Median as defined in shared/reports.ts (mean of the two middle values for an even count); reorders `values`. */
 export function medianInPlace(values: Float64Array): number | null {
   const n = values.length;

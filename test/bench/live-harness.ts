@@ -4,7 +4,6 @@
  * (live-relay-server.ts, asked for its memory and CPU over IPC), signed status callbacks sent the way
  * Twilio sends them, and a lean SSE reader that timestamps each status event as its bytes arrive.
  */
-import { spawn } from 'node:child_process';
 import { Agent, get, request } from 'node:http';
 import { createAccessToken } from '../../relay/auth/tokens.ts';
 import { openSqliteStore } from '../../relay/store/sqlite/sqlite-store.ts';
@@ -13,6 +12,7 @@ import type { Role } from '../../shared/api.ts';
 import { encodeForm, statusForm } from '../helpers/twilio-signer.ts';
 import { BENCH_ACCOUNT_SID, BENCH_AUTH_TOKEN, BENCH_PUBLIC_URL } from './bench-data.ts';
 import type { RelayUsage } from './live-relay-server.ts';
+import { spawnServer } from './spawn-server.ts';
 
 export type { RelayUsage };
 
@@ -81,9 +81,10 @@ export interface LiveRelay {
 
 /** live-relay-server.ts in its own process on `dbFile`, live mode (signed with BENCH_AUTH_TOKEN), no Twilio API reachable. */
 export async function spawnLiveRelay(dbFile: string, opts: { demo?: boolean; env?: Record<string, string> } = {}): Promise<LiveRelay> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/bench/live-relay-server.ts'], {
-    env: {
-      ...process.env,
+  const { url, child, stop } = await spawnServer(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', 'test/bench/live-relay-server.ts'],
+    {
       PORT: '0',
       HOST: '127.0.0.1',
       PUBLIC_URL: BENCH_PUBLIC_URL,
@@ -96,21 +97,8 @@ export async function spawnLiveRelay(dbFile: string, opts: { demo?: boolean; env
       BENCH_DEMO: opts.demo ? '1' : '0',
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('the bench relay did not start in 60 s')), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      const m = /LISTENING (\S+)/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the bench relay exited with ${code}`)));
-  });
+    { ipc: true, stopGraceMs: 15_000 },
+  );
   return {
     url,
     pid: child.pid!,
@@ -127,13 +115,7 @@ export async function spawnLiveRelay(dbFile: string, opts: { demo?: boolean; env
         child.send({ type: 'usage', gc });
       });
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-      }),
+    stop,
   };
 }
 

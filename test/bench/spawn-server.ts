@@ -7,8 +7,9 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnServer(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** `ipc`: open a message channel to the server (child.send / 'message'); `stopGraceMs`: SIGKILL after this. */
+export async function spawnServer(command: string, args: readonly string[], env: Record<string, string> = {}, opts: { ipc?: boolean; stopGraceMs?: number } = {}): Promise<ServerProcess> {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: opts.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start in 120 s`)), 120_000);
@@ -30,7 +31,7 @@ export async function spawnServer(command: string, args: readonly string[], env:
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+        setTimeout(() => child.kill('SIGKILL'), opts.stopGraceMs ?? 5000).unref();
       }),
   };
 }

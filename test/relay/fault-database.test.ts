@@ -103,6 +103,16 @@ async function afterRecovery(relay: SpawnedRelay, token: string, fleet: Fleet, f
   expect(rows[0]).toMatchObject({ id: sent.json.id, sid: fake.messages[0]!.sid, direction: 'outbound', status: 'queued' });
 }
 
+/** Polls /readyz every 100 ms until it says 200 or `ms` pass; returns the last status. */
+async function readyWithin(url: string, ms: number): Promise<number> {
+  let ready = 0;
+  for (const end = Date.now() + ms; ready !== 200 && Date.now() < end; ) {
+    ready = (await fetch(url + '/readyz')).status;
+    if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  return ready;
+}
+
 describe('the database is briefly unavailable', () => {
   it('SQLite locked by another process beyond the busy timeout: 503 + Retry-After, nothing written or sent, the retries land', async () => {
     const file = join(dir, 'locked.sqlite');
@@ -193,12 +203,7 @@ describe('the database is briefly unavailable', () => {
 
     // Back: the same process becomes ready again by itself.
     proxy.restore();
-    let ready = 0;
-    for (let i = 0; i < 100 && ready !== 200; i++) {
-      ready = (await fetch(relay.url + '/readyz')).status;
-      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(ready).toBe(200);
+    expect(await readyWithin(relay.url, 10_000)).toBe(200);
     await afterRecovery(relay, token, fleet, fake, () => readPostgres(schema));
     expect(relay.alive(), relay.stderr()).toBe(true);
     await relay.stop();
@@ -237,12 +242,7 @@ describe('the database is briefly unavailable', () => {
     expect(fake.messages).toHaveLength(0);
 
     proxy.restore();
-    let ready = 0;
-    for (let i = 0; i < 150 && ready !== 200; i++) {
-      ready = (await fetch(relay.url + '/readyz')).status;
-      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(ready).toBe(200);
+    expect(await readyWithin(relay.url, 15_000)).toBe(200);
     await afterRecovery(relay, token, fleet, fake, () => readPostgres(schema));
     expect(relay.alive(), relay.stderr()).toBe(true);
     await relay.stop();

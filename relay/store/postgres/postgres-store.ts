@@ -13,7 +13,7 @@ import { ConsentState, type Message, type MessageStatus } from '../../../shared/
 import { FREE_FORM, type ContactSummary } from '../../../shared/reports.ts';
 import { decodePageCursor, encodePageCursor, parseCursor } from '../cursor.ts';
 import { iso } from '../row-checks.ts';
-import { buildReport, Durations, type GroupAggregate } from '../report-fold.ts';
+import { accumulateCell, buildReport, type RunningGroup } from '../report-fold.ts';
 import { foldStatus, noteStatusTime, statusColumns, type StatusFields } from '../status-fold.ts';
 import type { ConsentChange, MessagePageQuery, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
 import { isDatabaseUnavailable } from '../database-unavailable.ts';
@@ -149,27 +149,6 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
     const row = await first<MessageRow>(c, SQL.messageByIdForUpdate, [id]);
     if (row === undefined) throw new Error(`no message with id ${id}`);
     return row;
-  }
-
-  type Running = Omit<GroupAggregate, 'toDeliveredMs' | 'toReadMs'> & { d: Durations; r: Durations };
-
-  /** Adds one cell (reportSql) to its group; each list's entries are its count. */
-  function accumulate(groups: Map<string, Running>, row: AggregateRow): void {
-    let g = groups.get(row.key);
-    if (g === undefined) {
-      g = { key: row.key, sent: 0, delivered: 0, read: 0, failed: 0, failures: new Map(), d: new Durations(4096), r: new Durations(4096) };
-      groups.set(row.key, g);
-    }
-    g.sent += row.sent;
-    g.delivered += g.d.appendList(row.to_delivered);
-    g.read += g.r.appendList(row.to_read);
-    if (row.failure_codes !== null) {
-      for (const c of row.failure_codes.split(',')) {
-        const code = c === '' ? null : Number(c);
-        g.failures.set(code, (g.failures.get(code) ?? 0) + 1);
-        g.failed++;
-      }
-    }
   }
 
   function pageFilter(q: MessagePageQuery) {
@@ -427,8 +406,8 @@ export function openPostgresStore(url: string, opts: PostgresStoreOptions = {}):
         await c.query('SET LOCAL jit = off');
         return c.query<AggregateRow>(reportSql(q.groupBy), values);
       });
-      const groups = new Map<string, Running>();
-      for (const row of cells.rows) accumulate(groups, row);
+      const groups = new Map<string, RunningGroup>();
+      for (const row of cells.rows) accumulateCell(groups, row.key, row);
       return buildReport([...groups.values()].map(({ d, r, ...g }) => ({ ...g, toDeliveredMs: d.view(), toReadMs: r.view() })));
     },
     async listMessagesPage(q) {

@@ -10,7 +10,7 @@ import { ConsentState, type Message, type MessageStatus } from '../../../shared/
 import { FREE_FORM, type ContactSummary } from '../../../shared/reports.ts';
 import { decodePageCursor, encodePageCursor, parseCursor } from '../cursor.ts';
 import { iso } from '../row-checks.ts';
-import { buildReport, Durations, type GroupAggregate } from '../report-fold.ts';
+import { accumulateCell, buildReport, type RunningGroup } from '../report-fold.ts';
 import { foldStatus, noteStatusTime, statusColumns, type StatusFields } from '../status-fold.ts';
 import type { ConsentChange, DeliveryReportQuery, MessagePageQuery, NewInbound, NewOutbound, StatusResult, StatusUpdate, Store } from '../store.ts';
 import type { NewToken, PairingCodeRecord } from '../store.ts';
@@ -206,33 +206,11 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
   // The webhook writes (inbound messages, status callbacks) share commits under load.
   const group = createGroupCommit(db, undefined, lockWait);
 
-  type Running = Omit<GroupAggregate, 'toDeliveredMs' | 'toReadMs'> & { d: Durations; r: Durations };
-
-  /** Adds one cell's numbers (a day, a day and rep, or a day, rep and template) to its group. */
-  function accumulate(groups: Map<string, Running>, key: string, row: AggregateRow): void {
-    let g = groups.get(key);
-    if (g === undefined) {
-      g = { key, sent: 0, delivered: 0, read: 0, failed: 0, failures: new Map(), d: new Durations(4096), r: new Durations(4096) };
-      groups.set(key, g);
-    }
-    g.sent += row.sent;
-    // Each list has one entry per message of its class (see AggregateRow): its length is the count.
-    g.delivered += g.d.appendList(row.to_delivered);
-    g.read += g.r.appendList(row.to_read);
-    if (row.failure_codes !== null) {
-      for (const c of row.failure_codes.split(',')) {
-        const code = c === '' ? null : Number(c);
-        g.failures.set(code, (g.failures.get(code) ?? 0) + 1);
-        g.failed++;
-      }
-    }
-  }
-
   /** One statement, so one snapshot: the groups and totals agree even while callbacks keep arriving. */
   function deliveryReport(q: DeliveryReportQuery) {
     const from = iso(q.from);
     const to = iso(q.to);
-    const groups = new Map<string, Running>();
+    const groups = new Map<string, RunningGroup>();
     if (from >= to) return buildReport([]);
     const last = new Date(Date.parse(to) - 1).toISOString();
     const stmt = q.groupBy === 'day' ? s.reportByDay : q.groupBy === 'rep' ? s.reportByRep : s.reportByTemplate;
@@ -240,7 +218,7 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     for (const cell of cells) {
       // Outbound rows always carry their sender; '(unknown)' is there should one not.
       const key = q.groupBy === 'day' ? cell.day : q.groupBy === 'rep' ? (cell.rep ?? '(unknown)') : (cell.template ?? FREE_FORM);
-      accumulate(groups, key, cell);
+      accumulateCell(groups, key, cell);
     }
     return buildReport([...groups.values()].map(({ d, r, ...g }) => ({ ...g, toDeliveredMs: d.view(), toReadMs: r.view() })));
   }
