@@ -108,6 +108,7 @@ export async function createPostgresBus(url: string, opts: PostgresBusOptions): 
       return event;
     }
     const { type, phone, messageId } = wire.ref;
+    if (type === 'contact.deleted') return { type, phone };
     if (type === 'consent.changed') return { type, phone, consent: consentOf(await opts.store.getContact(phone)) };
     const message = messageId === null ? null : await opts.store.getMessage(messageId);
     return message === null ? null : { type, phone, message };

@@ -212,4 +212,10 @@ describe('badge model', () => {
       at: '2026-11-29T00:00:00.000Z',
     });
   });
+
+  it('a deleted contact keeps its consent but has no last message', () => {
+    const after = applySummaryEvent(base, { type: 'contact.deleted', phone: base.phone });
+    expect(after.lastMessage).toBeNull();
+    expect(after.consent).toBe(base.consent);
+  });
 });

@@ -45,6 +45,7 @@ export function badgeText(s: ContactSummary): string {
  */
 export function applySummaryEvent(s: ContactSummary, e: LiveEvent): ContactSummary {
   if (e.type === 'consent.changed') return { ...s, consent: e.consent.state };
+  if (e.type === 'contact.deleted') return { ...s, lastMessage: null };
   const m = e.message;
   const last = s.lastMessage;
   if (last && m.createdAt < last.at) return s;

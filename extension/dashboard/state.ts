@@ -89,7 +89,8 @@ export function createDashboardState(deps: DashboardDeps) {
       }
       return;
     }
-    if (m.event.type === 'message.created' || m.event.type === 'message.status') scheduleRefetch();
+    // A deletion removes messages from the figures too.
+    if (m.event.type === 'message.created' || m.event.type === 'message.status' || m.event.type === 'contact.deleted') scheduleRefetch();
   }
 
   async function loadTemplateNames(): Promise<void> {

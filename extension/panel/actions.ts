@@ -106,6 +106,7 @@ export function createPanelActions(data: PanelData, deps: PanelDeps): PanelActio
       setContact(applyLiveEvent(contact, m.event, at));
     });
     if (m.event.type === 'message.inbound') markSeen(phone);
+    if (m.event.type === 'contact.deleted') void load();
   }
 
   function switchPhone(phone: string): void {

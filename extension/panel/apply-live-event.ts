@@ -47,6 +47,9 @@ export function applyLiveEvent(contact: ContactState, event: LiveEvent, now: Dat
   switch (event.type) {
     case 'consent.changed':
       return { ...contact, consent: event.consent };
+    case 'contact.deleted':
+      // The actions refetch: the GET says what is left (consent history stays, messages go).
+      return contact;
     case 'message.inbound': {
       const next = { ...contact, messages: upsertMessage(contact.messages, event.message) };
       return withInbound(next, event.message, now);

@@ -353,6 +353,17 @@ describe('renderPanel', () => {
     expect(root.querySelector('[data-sid=SMlate]')).not.toBeNull();
   });
 
+  it('refetches when an admin deletes the contact\'s data, and the deleted messages go', async () => {
+    const { fake, root } = await mount({ contact: makeContact({ messages: [makeMessage({ id: 'gone', sid: 'SMgone', status: 'read' })] }) });
+    expect(root.querySelector('[data-sid=SMgone]')).not.toBeNull();
+    const before = fake.requestsOf('contact.get').length;
+    fake.setContact(makeContact({ messages: [] }));
+    fake.event({ type: 'contact.deleted', phone: PHONE });
+    await flush();
+    expect(fake.requestsOf('contact.get').length).toBe(before + 1);
+    expect(root.querySelector('[data-sid=SMgone]')).toBeNull();
+  });
+
   it('a send Twilio did not confirm (202) stays pending, says so, and offers no Retry', async () => {
     const fake = createFakeBridge(makeContact({ session: openSession(new Date()) }));
     fake.handlers['message.send'] = () => ({

@@ -42,6 +42,8 @@ export function dataCareRoutes(deps: Deps): Hono<AppEnv> {
     const kept = (await deps.store.consentHistory(phone)).length;
     // The audit trail names the phone; the log needn't spread it further.
     deps.log.info('contact.deleted', { by: actor.name, messages });
+    // Panels open on this contact refetch, and stop showing what no longer exists.
+    deps.bus.publish({ type: 'contact.deleted', phone });
     const body: ContactDeletion = { phone, deletedAt: at, by: actor.name, deleted: { messages }, kept: { consentHistory: kept } };
     return c.json(body);
   });

@@ -14,6 +14,7 @@ import { ContactState } from '../../shared/api.ts';
 import { ContactDeletion, ContactExport } from '../../shared/data-care.ts';
 import { ConsentHistory, DeliveryReport } from '../../shared/reports.ts';
 import { startRetention } from '../../relay/retention.ts';
+import { openSse } from '../helpers/sse-client.ts';
 import { openSqliteStore } from '../../relay/store/sqlite/sqlite-store.ts';
 import { startTestRelay, type TestRelay } from '../helpers/relay-harness.ts';
 
@@ -251,9 +252,17 @@ describe('a contact’s data on request: export and deletion', () => {
     expect((await relay.api(`${path(P)}?confirm=yes`, { method: 'DELETE', token: admin })).status).toBe(422);
     expect((await contactOf(P)).messages).toHaveLength(messagesBefore);
 
+    // A panel open on the contact hears of the deletion, so it refetches instead of showing what is gone.
+    const watching = await openSse(`${relay.url}/v1/events?phone=${encodeURIComponent(P)}`, { authorization: `Bearer ${manager}` });
     // A "+" left unencoded in the query arrives as a space; it still confirms.
     const res = await relay.api(`${path(P)}?confirm=${P}`, { method: 'DELETE', token: admin });
     expect(res.status).toBe(200);
+    try {
+      const heard = await watching.waitFor((e) => e.event === 'contact.deleted', 5000);
+      expect(heard.data).toEqual({ type: 'contact.deleted', phone: P });
+    } finally {
+      watching.close();
+    }
     const deletion = ContactDeletion.parse(await res.json());
     expect(deletion).toEqual({ phone: P, deletedAt: expect.any(String), by: 'Ada Admin', deleted: { messages: 3 }, kept: { consentHistory: 2 } });
 
