@@ -103,6 +103,28 @@ async function afterRecovery(relay: SpawnedRelay, token: string, fleet: Fleet, f
   expect(rows[0]).toMatchObject({ id: sent.json.id, sid: fake.messages[0]!.sid, direction: 'outbound', status: 'queued' });
 }
 
+/**
+ * A seeded schema, a TCP proxy in front of PostgreSQL, the fake Twilio and a real relay process that
+ * reaches the database only through the proxy (so the test can cut or stall it). All torn down after.
+ */
+async function relayBehindProxy(prefix: string, messages: number, fleetSeed: number) {
+  const schema = randomSchema(prefix);
+  cleanup.push(() => dropSchema(schema));
+  const fleet = buildFleet({ outbound: messages, inbound: messages, seed: fleetSeed });
+  const direct = openPostgresStore(schemaUrl(schema), { poolSize: 2 });
+  const token = await seed(direct, fleet);
+  await direct.close();
+  const proxy: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(schemaUrl(schema)).port || 5432) });
+  cleanup.push(() => proxy.close());
+  const viaProxy = new URL(schemaUrl(schema));
+  viaProxy.port = String(proxy.port);
+  const fake = await startFakeTwilio({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
+  cleanup.push(() => fake.close());
+  const relay = await spawnRelay(relayEnv(viaProxy.toString(), fake.url));
+  cleanup.push(() => relay.kill());
+  return { schema, fleet, token, proxy, fake, relay };
+}
+
 /** Polls /readyz every 100 ms until it says 200 or `ms` pass; returns the last status. */
 async function readyWithin(url: string, ms: number): Promise<number> {
   let ready = 0;
@@ -160,20 +182,7 @@ describe('the database is briefly unavailable', () => {
   }, 90_000);
 
   it.skipIf(!pgAvailable)('PostgreSQL cut off mid-burst: 503 + Retry-After, /readyz not ready, no crash, the pool recovers and the retries land', async () => {
-    const schema = randomSchema('ppw_dbfault');
-    cleanup.push(() => dropSchema(schema));
-    const fleet = buildFleet({ outbound: 40, inbound: 40, seed: 11 });
-    const direct = openPostgresStore(schemaUrl(schema), { poolSize: 2 });
-    const token = await seed(direct, fleet);
-    await direct.close();
-    const proxy: TcpProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(schemaUrl(schema)).port || 5432) });
-    cleanup.push(() => proxy.close());
-    const viaProxy = new URL(schemaUrl(schema));
-    viaProxy.port = String(proxy.port);
-    const fake = await startFakeTwilio({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
-    cleanup.push(() => fake.close());
-    const relay = await spawnRelay(relayEnv(viaProxy.toString(), fake.url));
-    cleanup.push(() => relay.kill());
+    const { schema, fleet, token, proxy, fake, relay } = await relayBehindProxy('ppw_dbfault', 40, 11);
     expect((await api(relay.url, token, '/v1/me')).status).toBe(200);
     expect((await fetch(relay.url + '/readyz')).status).toBe(200);
 
@@ -211,20 +220,7 @@ describe('the database is briefly unavailable', () => {
   }, 90_000);
 
   it.skipIf(!pgAvailable)('PostgreSQL behind a silent partition (nothing refused, nothing answered): 503s in time, not hangs; then recovery', async () => {
-    const schema = randomSchema('ppw_dbstall');
-    cleanup.push(() => dropSchema(schema));
-    const fleet = buildFleet({ outbound: 10, inbound: 10, seed: 13 });
-    const direct = openPostgresStore(schemaUrl(schema), { poolSize: 2 });
-    const token = await seed(direct, fleet);
-    await direct.close();
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(schemaUrl(schema)).port || 5432) });
-    cleanup.push(() => proxy.close());
-    const viaProxy = new URL(schemaUrl(schema));
-    viaProxy.port = String(proxy.port);
-    const fake = await startFakeTwilio({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
-    cleanup.push(() => fake.close());
-    const relay = await spawnRelay(relayEnv(viaProxy.toString(), fake.url));
-    cleanup.push(() => relay.kill());
+    const { schema, fleet, token, proxy, fake, relay } = await relayBehindProxy('ppw_dbstall', 10, 13);
     expect((await api(relay.url, token, '/v1/me')).status).toBe(200);
     // Pooled connections exist and are idle: the partition catches them, and any new one, silently.
     await fireAll(relay.url, fleet.calls.slice(0, 4), { concurrency: 4 });
