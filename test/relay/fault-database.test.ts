@@ -157,16 +157,22 @@ describe('the database is briefly unavailable', () => {
     let refused: Answer;
     let again: CallOutcome[];
     let refusedAgain: Answer;
+    let readyWhileLocked: number;
     try {
       [hooks, refused] = await Promise.all([fireAll(relay.url, fleet.calls, { concurrency: fleet.calls.length }), send(relay.url, token)]);
       // Twilio's next attempts while the lock is still held. One write has already waited out the busy
       // timeout, and SQLite waits synchronously (the whole relay stands still meanwhile), so these must
       // be refused without waiting it out again: the deadline is under the busy timeout.
       [again, refusedAgain] = await Promise.all([fireAll(relay.url, fleet.calls, { concurrency: 8, timeoutMs: BUSY_TIMEOUT_MS - 1000 }), send(relay.url, token, BUSY_TIMEOUT_MS - 1000)]);
+      // Reads still work, but writes fail: a load balancer must hear "not ready".
+      readyWhileLocked = (await fetch(relay.url + '/readyz')).status;
     } finally {
       locker.exec('COMMIT');
       locker.close();
     }
+    expect(readyWhileLocked).toBe(503);
+    // Free again: /readyz finds out by itself, before any write comes.
+    expect(await readyWithin(relay.url, 5000)).toBe(200);
     expect(hooks.filter((o) => !isRetryLater(o))).toEqual([]);
     expect(isRetryLater(refused), JSON.stringify(refused)).toBe(true);
     expect(again.filter((o) => !isRetryLater(o))).toEqual([]);

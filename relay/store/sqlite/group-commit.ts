@@ -7,7 +7,6 @@
  * always a durable one.
  */
 import type Database from 'better-sqlite3';
-import type { LockWait } from './lock-wait.ts';
 
 interface Op {
   run: () => unknown;
@@ -28,7 +27,7 @@ export interface GroupCommit {
  * bigger batches are cheaper per write (measured in-process: 41–43 µs per webhook at 16, 36–38 µs
  * at 64, no better at 256). 64 still bounds how long the write lock is held (~1 ms).
  */
-export function createGroupCommit(db: Database.Database, maxBatch = 64, lockWait: LockWait = (write) => write()): GroupCommit {
+export function createGroupCommit(db: Database.Database, maxBatch = 64, lockWait: <T>(write: () => T) => T = (write) => write()): GroupCommit {
   let queue: Op[] = [];
   let scheduled = false;
 

@@ -9,7 +9,16 @@ import type Database from 'better-sqlite3';
 
 export const BUSY_TIMEOUT_MS = 5000;
 
-export type LockWait = <T>(write: () => T) => T;
+export type LockWait = (<T>(write: () => T) => T) & {
+  /** True from a write that waited the full timeout and failed until one gets through. */
+  readonly contended: boolean;
+  /**
+   * While contended: tries to take the write lock once, without waiting, and lets it go. Taking it
+   * ends the contended state (the lock is free again); failing throws the busy error. So /readyz
+   * says "not ready" while writes would fail, even when no write is arriving to find out.
+   */
+  probe(): void;
+};
 
 const isBusy = (err: unknown) => typeof (err as { code?: unknown } | null)?.code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test((err as { code: string }).code);
 
@@ -17,7 +26,7 @@ const isBusy = (err: unknown) => typeof (err as { code?: unknown } | null)?.code
 export function createLockWait(db: Database.Database, fullMs = BUSY_TIMEOUT_MS): LockWait {
   let contended = false;
   db.pragma(`busy_timeout = ${fullMs}`);
-  return (write) => {
+  const wait = (<T>(write: () => T): T => {
     try {
       const result = write();
       if (contended) {
@@ -32,5 +41,15 @@ export function createLockWait(db: Database.Database, fullMs = BUSY_TIMEOUT_MS):
       }
       throw err;
     }
+  }) as LockWait;
+  Object.defineProperty(wait, 'contended', { get: () => contended });
+  wait.probe = () => {
+    if (!contended) return;
+    // busy_timeout is 0 while contended: this never blocks the event loop.
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    contended = false;
+    db.pragma(`busy_timeout = ${fullMs}`);
   };
+  return wait;
 }

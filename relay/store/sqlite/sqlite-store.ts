@@ -267,6 +267,8 @@ export function openSqliteStore(file: string, opts: SqliteStoreOptions = {}): St
     },
     async ping() {
       s.ping.get();
+      // Readable is not enough when writes are failing on another process's lock (webhooks get 503).
+      if (!readonly) lockWait.probe();
     },
     async close() {
       if (!db.open) return;
