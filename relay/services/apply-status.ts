@@ -7,7 +7,7 @@ import type { MessageStatus } from '../../shared/api.ts';
 import { explainTwilioError, TWILIO_ERRORS } from '../../shared/twilio-errors.ts';
 import type { Deps } from '../deps.ts';
 import { isKnownStatus, type StatusForm } from '../twilio/webhook-forms.ts';
-import { recordConsent } from './record-consent.ts';
+import { consentRecordedFrom, recordConsentUnlessSame } from './record-consent.ts';
 
 type Outcome = 'applied' | 'unchanged' | 'duplicate' | 'unknown' | 'ignored' | 'linked';
 
@@ -72,17 +72,14 @@ async function link(deps: Deps, id: string, sid: string, status: MessageStatus):
 }
 
 /**
- * Twilio retries a callback it got no answer for, and the relay can fail (crash, database gone) after
- * applying the failure but before recording its opt-out. So a repeated opt-out failure records the
- * opt-out if no consent change came from this message yet, dated when the failure first arrived: a
- * later decision (a rep's opt-in) stays.
+ * A retried opt-out failure finishes the opt-out the first attempt applied but did not record, dated
+ * when the failure first arrived, so a later decision (a rep's opt-in) stays.
  */
 async function optOutOnRetry(deps: Deps, errorCode: number, messageSid: string): Promise<Outcome> {
   const message = await deps.store.getMessageBySid(messageSid);
   // Only a repeat of the failure that applied: another code on an already-failed message was ignored the first time too.
   if (message === null || message.errorCode !== errorCode) return 'duplicate';
-  const history = await deps.store.consentHistory(message.phone);
-  if (!history.some((e) => e.messageSid === messageSid)) {
+  if (!(await consentRecordedFrom(deps, message.phone, messageSid))) {
     const failedAt = message.statusTimes.failed ?? message.statusTimes.undelivered ?? message.updatedAt;
     await optOut(deps, message.phone, errorCode, messageSid, failedAt);
   }
@@ -90,9 +87,6 @@ async function optOutOnRetry(deps: Deps, errorCode: number, messageSid: string):
 }
 
 /** Twilio says the contact blocked or opted out (e.g. 21610): record it once. */
-async function optOut(deps: Deps, phone: string, errorCode: number, messageSid: string, at?: string): Promise<void> {
-  const contact = await deps.store.getContact(phone);
-  if (contact?.consentState !== 'opted_out') {
-    await recordConsent(deps, { phone, state: 'opted_out', source: 'twilio', by: 'twilio', evidence: `Twilio error ${errorCode}: ${explainTwilioError(errorCode)}`, messageSid, ...(at ? { at } : {}) });
-  }
+function optOut(deps: Deps, phone: string, errorCode: number, messageSid: string, at?: string): Promise<void> {
+  return recordConsentUnlessSame(deps, { phone, state: 'opted_out', source: 'twilio', by: 'twilio', evidence: `Twilio error ${errorCode}: ${explainTwilioError(errorCode)}`, messageSid, ...(at ? { at } : {}) });
 }

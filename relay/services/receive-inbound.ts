@@ -8,7 +8,7 @@ import { fromWhatsAppAddress } from '../../shared/phone.ts';
 import type { Deps } from '../deps.ts';
 import { RelayError } from '../errors.ts';
 import { INBOUND_META_FIELDS, type InboundForm } from '../twilio/webhook-forms.ts';
-import { recordConsent } from './record-consent.ts';
+import { consentRecordedFrom, recordConsentUnlessSame } from './record-consent.ts';
 
 export async function receiveInbound(deps: Deps, form: InboundForm, raw: Record<string, string>): Promise<{ duplicate: boolean }> {
   const phone = fromWhatsAppAddress(form.From);
@@ -27,11 +27,10 @@ export async function receiveInbound(deps: Deps, form: InboundForm, raw: Record<
     meta,
   });
   if (duplicate) {
-    // Twilio retries when it got no answer, and the relay can fail (crash, database gone) after storing
-    // the message but before recording its keyword. So a retry applies the keyword if no consent change
-    // came from this message yet, dated when the message arrived: a later decision (a rep's opt-in) stays.
+    // A retry finishes a keyword the first attempt stored but did not record, dated when the message
+    // arrived, so a later decision (a rep's opt-in) stays.
     const keyword = matchConsentKeyword(form.Body);
-    if (keyword && !(await deps.store.consentHistory(phone)).some((e) => e.messageSid === form.MessageSid)) {
+    if (keyword && !(await consentRecordedFrom(deps, phone, form.MessageSid))) {
       await applyKeyword(deps, phone, keyword, form.MessageSid, message.createdAt);
     }
     return { duplicate: true };
@@ -44,13 +43,10 @@ export async function receiveInbound(deps: Deps, form: InboundForm, raw: Record<
   return { duplicate: false };
 }
 
-async function applyKeyword(deps: Deps, phone: string, keyword: NonNullable<ReturnType<typeof matchConsentKeyword>>, messageSid: string, at?: string): Promise<void> {
-  const contact = await deps.store.getContact(phone);
-  const state = keyword.kind === 'opt_out' ? 'opted_out' : 'opted_in';
-  if (contact?.consentState === state) return;
-  await recordConsent(deps, {
+function applyKeyword(deps: Deps, phone: string, keyword: NonNullable<ReturnType<typeof matchConsentKeyword>>, messageSid: string, at?: string): Promise<void> {
+  return recordConsentUnlessSame(deps, {
     phone,
-    state,
+    state: keyword.kind === 'opt_out' ? 'opted_out' : 'opted_in',
     source: 'keyword',
     by: 'contact',
     evidence: `The contact sent "${keyword.keyword}" (${keyword.language}) on WhatsApp`,

@@ -29,3 +29,21 @@ export async function recordConsent(deps: Deps, req: ConsentRequest): Promise<Co
   deps.log.info('consent.changed', { phone: req.phone, state: req.state, source: req.source, by: req.by });
   return consent;
 }
+
+/**
+ * A change the contact or Twilio made (a keyword, an opt-out error): recorded unless the contact is
+ * already in that state, so a repeat adds nothing to the history.
+ */
+export async function recordConsentUnlessSame(deps: Deps, req: ConsentRequest): Promise<void> {
+  const contact = await deps.store.getContact(req.phone);
+  if (contact?.consentState !== req.state) await recordConsent(deps, req);
+}
+
+/**
+ * Whether a consent change already came from this message. Twilio retries a webhook it got no answer
+ * for, and the relay can fail between storing the message (or its status) and recording the consent
+ * change it carries: a retry finds the message stored and uses this to finish the job once.
+ */
+export async function consentRecordedFrom(deps: Deps, phone: string, messageSid: string): Promise<boolean> {
+  return (await deps.store.consentHistory(phone)).some((e) => e.messageSid === messageSid);
+}

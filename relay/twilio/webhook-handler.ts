@@ -9,8 +9,8 @@ import type { Deps } from '../deps.ts';
 import { RelayError } from '../errors.ts';
 import { parseWith } from '../routes/parse-body.ts';
 import { applyStatusCallback } from '../services/apply-status.ts';
-import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailableError, isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { receiveInbound } from '../services/receive-inbound.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailableError, isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { parseForm, validateTwilioSignature } from './signature.ts';
 import { FallbackForm, formObject, InboundForm, StatusForm } from './webhook-forms.ts';
 
