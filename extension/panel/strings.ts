@@ -156,6 +156,14 @@ export function setPanelStrings(dict: Partial<Record<string, string>>): void {
   active = dict as Partial<Dict<StringKey>>;
 }
 
+/**
+ * A name from outside (a rep's, chosen at pairing) placed into a sentence between first-strong
+ * isolates, as <bdi> would: a right-to-left override inside it can't flip the text after it.
+ */
+export function isolate(name: string): string {
+  return `\u2068${name}\u2069`;
+}
+
 export function t(key: StringKey, params?: Record<string, string | number>): string {
   const text = active[key] ?? EN[key] ?? key;
   return params ? text.replace(/\{(\w+)\}/g, (m, p: string) => (p in params ? String(params[p]) : m)) : text;

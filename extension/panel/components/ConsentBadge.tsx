@@ -8,7 +8,7 @@ import type { PageContact } from '../../contact.ts';
 import { crmOptInState } from '../crm-opt-in.ts';
 import { formatTime } from '../format-time.ts';
 import type { PanelState } from '../state.ts';
-import { t, type StringKey } from '../strings.ts';
+import { isolate, t, type StringKey } from '../strings.ts';
 
 const STATE_KEY: Record<ConsentState, StringKey> = { unknown: 'consentUnknown', opted_in: 'consentOptedIn', opted_out: 'consentOptedOut' };
 const SOURCE_KEY: Record<ConsentSource, StringKey> = {
@@ -32,8 +32,7 @@ export function ConsentBadge({ state, contact }: { state: PanelState; contact: P
   const details = consent && consent.state !== 'unknown'
     ? t('consentDetails', {
         source: consent.source ? t(SOURCE_KEY[consent.source]) : '—',
-        // First-strong isolates (as <bdi>): a right-to-left override in a rep's name must not flip the time after it.
-        by: consent.by ? `\u2068${consent.by}\u2069` : '—',
+        by: consent.by ? isolate(consent.by) : '—',
         at: formatTime(consent.at, state.clock.peek()),
       })
     : null;

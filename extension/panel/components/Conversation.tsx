@@ -10,7 +10,7 @@ import { STATUS_RANK, tickFor, type Tick } from '../../../shared/message-status.
 import { renderTemplate } from '../../../shared/templates.ts';
 import { formatTime, formatTimeLong } from '../format-time.ts';
 import type { PanelState } from '../state.ts';
-import { t, type StringKey } from '../strings.ts';
+import { isolate, t, type StringKey } from '../strings.ts';
 import { Formatted } from './Formatted.tsx';
 
 const TICK: Record<Tick, { glyph: string; key: StringKey }> = {
@@ -68,7 +68,7 @@ function Details({ m }: { m: Message }) {
       <ul id={id} class="steps small" hidden={!open} aria-label={t('detailsLabel')} data-testid="wa-details-list">
         {open ? (
           <>
-            <li>{m.sentBy ? t('outbound', { rep: `\u2068${m.sentBy}\u2069` }) : t('outboundNoRep')}</li>
+            <li>{m.sentBy ? t('outbound', { rep: isolate(m.sentBy) }) : t('outboundNoRep')}</li>
             {statusSteps(m).map((s) => (
               <li key={s.status} data-status={s.status}>
                 {t('statusAt', { status: s.label, time: formatTimeLong(s.at) })}
